@@ -1,0 +1,115 @@
+"""The hotel's organisation as rules: departments out of the box, roles, who may do what.
+
+Pure: no Telegram, no database, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES: tuple[str, ...] = (
+    "staff",
+    "head",
+    "cs_agent",
+    "duty_manager",
+    "ops_manager",
+    "director",
+    "gm",
+    "admin",
+)
+
+
+@dataclass(frozen=True)
+class DepartmentSeed:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+# From the source process: CS runs the reception, the others each own a part of it.
+DEFAULT_DEPARTMENTS: tuple[DepartmentSeed, ...] = (
+    DepartmentSeed("cs", "客户服务部", "Customer Service"),
+    DepartmentSeed("front", "前厅部", "Front Office"),
+    DepartmentSeed("hk", "客房部", "Housekeeping"),
+    DepartmentSeed("eng", "工程部", "Engineering"),
+    DepartmentSeed("sec", "保安部", "Security"),
+    DepartmentSeed("bell", "礼宾部", "Bell Desk"),
+    DepartmentSeed("fb", "餐饮部", "Food & Beverage"),
+    DepartmentSeed("mkt", "市场营销中心", "Marketing Center"),
+    DepartmentSeed("mgmt", "管理层", "Management"),
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the rules need to know about whoever sent an update."""
+
+    telegram_id: int
+    roles: frozenset[str]
+    department: str | None
+    is_active: bool
+    is_configured_admin: bool  # listed in ADMIN_USER_IDS
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_configured_admin or (self.is_active and "admin" in self.roles)
+
+    @property
+    def effective_roles(self) -> frozenset[str]:
+        roles = self.roles if self.is_active else frozenset()
+        return roles | {"admin"} if self.is_configured_admin else roles
+
+
+def can_manage_bindings(person: Person) -> bool:
+    return person.is_admin
+
+
+def can_decide_registration(person: Person, department: str | None) -> bool:
+    """Admins decide any request; a department head decides requests to their department."""
+    if person.is_admin:
+        return True
+    return (
+        person.is_active
+        and "head" in person.roles
+        and department is not None
+        and person.department == department
+    )
+
+
+def can_edit_staff(person: Person) -> bool:
+    return person.is_admin
+
+
+# Which commands /help lists for a role, in order; everyone gets the first group.
+COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
+COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "admin": ("staff", "roster", "bind", "unbind"),
+}
+
+
+def help_commands(person: Person) -> list[str]:
+    """The commands this person can use, without duplicates, in a stable order."""
+    commands = list(COMMANDS_FOR_EVERYONE)
+    if person.is_active:
+        commands.remove("register")
+    for role in ROLES:
+        if role in person.effective_roles:
+            commands.extend(c for c in COMMANDS_BY_ROLE.get(role, ()) if c not in commands)
+    return commands
+
+
+def normalise_username(raw: str) -> str:
+    return raw.strip().lstrip("@").lower()
+
+
+def pick_language(override: str | None, telegram_code: str | None, default: str) -> str:
+    """The person's choice wins, then their Telegram app's language, then the hotel's."""
+    if override in ("zh", "en"):
+        return override
+    if telegram_code:
+        code = telegram_code.lower()
+        if code.startswith("zh"):
+            return "zh"
+        if code.startswith("en"):
+            return "en"
+    return default

@@ -1,0 +1,365 @@
+"""Data access for the organisation: departments, chat bindings, people and their roles.
+
+Every function takes the session first and its other arguments by keyword; functions that
+change something commit, so a caller never leaves half a change behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    STATUS_ACTIVE,
+    STATUS_INACTIVE,
+    STATUS_PENDING,
+    STATUS_REJECTED,
+    STATUS_VISITOR,
+    ChatBinding,
+    Department,
+    Staff,
+    StaffRole,
+)
+
+# --- Departments -------------------------------------------------------------------------------
+
+
+async def list_departments(session: AsyncSession) -> list[Department]:
+    result = await session.exec(
+        select(Department).order_by(col(Department.sort_order), col(Department.code))
+    )
+    return list(result.all())
+
+
+async def get_department(session: AsyncSession, code: str) -> Department | None:
+    return await session.get(Department, code.strip().lower())
+
+
+# --- Chat bindings -----------------------------------------------------------------------------
+
+
+async def bind_chat(
+    session: AsyncSession,
+    *,
+    department_code: str,
+    chat_id: int,
+    thread_id: int | None,
+    chat_title: str,
+    bound_by: int,
+    now: datetime,
+) -> ChatBinding | None:
+    """Bind the department to this chat or topic; returns the binding it replaced, if any."""
+    existing = await get_binding(session, department_code)
+    previous = None
+    if existing is not None:
+        previous = ChatBinding.model_validate(existing.model_dump())
+        await session.delete(existing)
+        await session.flush()
+    session.add(
+        ChatBinding(
+            department_code=department_code,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            chat_title=chat_title,
+            bound_by=bound_by,
+            bound_at=now,
+        )
+    )
+    await session.commit()
+    return previous
+
+
+async def unbind_chat(
+    session: AsyncSession, *, chat_id: int, thread_id: int | None
+) -> list[str]:
+    """Remove every binding of this chat or topic; returns the department codes unbound."""
+    codes = await departments_bound_to(session, chat_id=chat_id, thread_id=thread_id)
+    if codes:
+        await session.exec(
+            delete(ChatBinding).where(
+                col(ChatBinding.chat_id) == chat_id,
+                _same_thread(thread_id),
+            )
+        )
+        await session.commit()
+    return codes
+
+
+async def get_binding(session: AsyncSession, department_code: str) -> ChatBinding | None:
+    result = await session.exec(
+        select(ChatBinding).where(col(ChatBinding.department_code) == department_code)
+    )
+    return result.first()
+
+
+async def departments_bound_to(
+    session: AsyncSession, *, chat_id: int, thread_id: int | None
+) -> list[str]:
+    result = await session.exec(
+        select(ChatBinding.department_code)
+        .where(col(ChatBinding.chat_id) == chat_id, _same_thread(thread_id))
+        .order_by(col(ChatBinding.department_code))
+    )
+    return list(result.all())
+
+
+def _same_thread(thread_id: int | None) -> ColumnElement[bool]:
+    if thread_id is None:
+        return col(ChatBinding.thread_id).is_(None)
+    return col(ChatBinding.thread_id) == thread_id
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A person with their roles, read in one go so handlers never lazy-load."""
+
+    staff: Staff
+    roles: frozenset[str]
+
+    @property
+    def is_active(self) -> bool:
+        return self.staff.status == STATUS_ACTIVE
+
+
+async def get_staff(session: AsyncSession, staff_id: int) -> Staff | None:
+    return await session.get(Staff, staff_id)
+
+
+async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
+    result = await session.exec(select(Staff).where(col(Staff.telegram_id) == telegram_id))
+    return result.first()
+
+
+async def roles_of(session: AsyncSession, staff_id: int) -> frozenset[str]:
+    result = await session.exec(
+        select(StaffRole.role).where(col(StaffRole.staff_id) == staff_id)
+    )
+    return frozenset(result.all())
+
+
+async def view_by_telegram_id(session: AsyncSession, telegram_id: int) -> StaffView | None:
+    staff = await find_by_telegram_id(session, telegram_id)
+    if staff is None or staff.id is None:
+        return None
+    return StaffView(staff, await roles_of(session, staff.id))
+
+
+async def view(session: AsyncSession, staff_id: int) -> StaffView | None:
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        return None
+    return StaffView(staff, await roles_of(session, staff_id))
+
+
+async def greet_user(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    username: str | None,
+    first_name: str,
+    now: datetime,
+) -> Staff:
+    """Record someone who talks to the bot; a roster row waiting for their username is claimed."""
+    staff = await find_by_telegram_id(session, telegram_id)
+    clean_username = username.lower() if username else None
+    if staff is None and clean_username:
+        result = await session.exec(
+            select(Staff).where(
+                col(Staff.username) == clean_username, col(Staff.telegram_id).is_(None)
+            )
+        )
+        staff = result.first()
+        if staff is not None:
+            staff.telegram_id = telegram_id
+    if staff is None:
+        if clean_username:
+            await _release_username(session, clean_username)
+        staff = Staff(
+            telegram_id=telegram_id,
+            username=clean_username,
+            name=first_name[:64],
+            status=STATUS_VISITOR,
+            created_at=now,
+            updated_at=now,
+        )
+    elif clean_username and staff.username != clean_username:
+        await _release_username(session, clean_username)
+        staff.username = clean_username
+    session.add(staff)
+    await session.commit()
+    return staff
+
+
+async def _release_username(session: AsyncSession, username: str) -> None:
+    """Telegram usernames move between people; the newest holder keeps it."""
+    result = await session.exec(select(Staff).where(col(Staff.username) == username))
+    for holder in result.all():
+        holder.username = None
+        session.add(holder)
+    await session.flush()
+
+
+async def set_language(
+    session: AsyncSession, *, staff_id: int, language: str | None, now: datetime
+) -> None:
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        return
+    staff.language = language
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+
+
+async def request_registration(
+    session: AsyncSession, *, staff_id: int, name: str, department_code: str, now: datetime
+) -> Staff | None:
+    """Turn a visitor (or a rejected applicant) into a pending applicant; None if not allowed."""
+    staff = await session.get(Staff, staff_id)
+    if staff is None or staff.status not in (STATUS_VISITOR, STATUS_REJECTED, STATUS_PENDING):
+        return None
+    staff.name = name
+    staff.department_code = department_code
+    staff.status = STATUS_PENDING
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+    return staff
+
+
+async def decide_registration(
+    session: AsyncSession, *, staff_id: int, approve: bool, now: datetime
+) -> Staff | None:
+    """Approve (as plain staff) or reject a pending request; None if it is no longer pending."""
+    staff = await session.get(Staff, staff_id)
+    if staff is None or staff.status != STATUS_PENDING:
+        return None
+    staff.status = STATUS_ACTIVE if approve else STATUS_REJECTED
+    staff.updated_at = now
+    session.add(staff)
+    if approve and not await roles_of(session, staff_id):
+        session.add(StaffRole(staff_id=staff_id, role="staff"))
+    await session.commit()
+    return staff
+
+
+async def heads_of(session: AsyncSession, department_code: str) -> list[Staff]:
+    result = await session.exec(
+        select(Staff)
+        .join(StaffRole, col(StaffRole.staff_id) == col(Staff.id))
+        .where(
+            col(Staff.department_code) == department_code,
+            col(Staff.status) == STATUS_ACTIVE,
+            col(StaffRole.role) == "head",
+        )
+        .order_by(col(Staff.id))
+    )
+    return list(result.all())
+
+
+async def admin_telegram_ids(session: AsyncSession, configured: Iterable[int]) -> list[int]:
+    """ADMIN_USER_IDS plus active staff holding the admin role, without duplicates."""
+    result = await session.exec(
+        select(Staff.telegram_id)
+        .join(StaffRole, col(StaffRole.staff_id) == col(Staff.id))
+        .where(col(Staff.status) == STATUS_ACTIVE, col(StaffRole.role) == "admin")
+    )
+    granted = [i for i in result.all() if i is not None]
+    return list(dict.fromkeys([*sorted(configured), *granted]))
+
+
+async def count_staff(session: AsyncSession, *, statuses: Sequence[str]) -> int:
+    result = await session.exec(
+        select(func.count()).select_from(Staff).where(col(Staff.status).in_(statuses))
+    )
+    return int(result.one())
+
+
+async def list_staff(
+    session: AsyncSession, *, statuses: Sequence[str], offset: int = 0, limit: int = 50
+) -> list[Staff]:
+    result = await session.exec(
+        select(Staff)
+        .where(col(Staff.status).in_(statuses))
+        .order_by(col(Staff.department_code), col(Staff.name), col(Staff.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(result.all())
+
+
+async def toggle_role(session: AsyncSession, *, staff_id: int, role: str, now: datetime) -> bool:
+    """Give or take one role; returns whether the person holds it afterwards."""
+    existing = await session.get(StaffRole, (staff_id, role))
+    if existing is not None:
+        await session.delete(existing)
+    else:
+        session.add(StaffRole(staff_id=staff_id, role=role))
+    await _touch(session, staff_id, now)
+    await session.commit()
+    return existing is None
+
+
+async def set_department(
+    session: AsyncSession, *, staff_id: int, department_code: str, now: datetime
+) -> None:
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        return
+    staff.department_code = department_code
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+
+
+async def set_reports_to(
+    session: AsyncSession, *, staff_id: int, manager_id: int | None, now: datetime
+) -> bool:
+    """Set who evaluates this person; refuses (False) a loop such as A→B→A."""
+    if manager_id is not None and await _would_loop(session, staff_id, manager_id):
+        return False
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        return False
+    staff.reports_to_id = manager_id
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+    return True
+
+
+async def _would_loop(session: AsyncSession, staff_id: int, manager_id: int) -> bool:
+    seen: set[int] = set()
+    current: int | None = manager_id
+    while current is not None and current not in seen:
+        if current == staff_id:
+            return True
+        seen.add(current)
+        manager = await session.get(Staff, current)
+        current = manager.reports_to_id if manager else None
+    return False
+
+
+async def deactivate(session: AsyncSession, *, staff_id: int, now: datetime) -> None:
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        return
+    staff.status = STATUS_INACTIVE
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+
+
+async def _touch(session: AsyncSession, staff_id: int, now: datetime) -> None:
+    staff = await session.get(Staff, staff_id)
+    if staff is not None:
+        staff.updated_at = now
+        session.add(staff)
