@@ -1,10 +1,13 @@
 """Every user-facing text, in a zh and an en catalog (`bot/locales/<lang>/*.toml`).
 
 Keys are named by situation (`register.ask_name`); placeholders are `str.format` fields.
+Texts are Telegram HTML: literal `<`, `>` and `&` in a catalog are written as entities, and
+every parameter is escaped here, so a guest called "A&B <VIP>" cannot break a message.
 """
 
 from __future__ import annotations
 
+import html
 import string
 import tomllib
 from collections.abc import Mapping
@@ -60,7 +63,11 @@ class Catalog:
     def text(self, language: str, key: str, /, **params: Any) -> str:
         """The text for `key`; a missing key is a bug, so it raises rather than guessing."""
         table = self.texts.get(language) or self.texts[self.default_language]
-        return table[key].format(**params)
+        escaped = {
+            name: html.escape(value, quote=False) if isinstance(value, str) else value
+            for name, value in params.items()
+        }
+        return table[key].format(**escaped)
 
     def has(self, key: str) -> bool:
         return key in self.texts[self.default_language]

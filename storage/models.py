@@ -78,6 +78,8 @@ class Staff(SQLModel, table=True):
     )
     # The person's own choice (/language); None means follow Telegram's language.
     language: str | None = Field(default=None, max_length=2)
+    # Their Telegram app's language when last seen, for messages the bot sends first.
+    telegram_language: str | None = Field(default=None, max_length=16)
     status: str = Field(default=STATUS_VISITOR, max_length=16, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

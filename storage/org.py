@@ -74,9 +74,7 @@ async def bind_chat(
     return previous
 
 
-async def unbind_chat(
-    session: AsyncSession, *, chat_id: int, thread_id: int | None
-) -> list[str]:
+async def unbind_chat(session: AsyncSession, *, chat_id: int, thread_id: int | None) -> list[str]:
     """Remove every binding of this chat or topic; returns the department codes unbound."""
     codes = await departments_bound_to(session, chat_id=chat_id, thread_id=thread_id)
     if codes:
@@ -139,9 +137,7 @@ async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff 
 
 
 async def roles_of(session: AsyncSession, staff_id: int) -> frozenset[str]:
-    result = await session.exec(
-        select(StaffRole.role).where(col(StaffRole.staff_id) == staff_id)
-    )
+    result = await session.exec(select(StaffRole.role).where(col(StaffRole.staff_id) == staff_id))
     return frozenset(result.all())
 
 
@@ -166,6 +162,7 @@ async def greet_user(
     username: str | None,
     first_name: str,
     now: datetime,
+    language_code: str | None = None,
 ) -> Staff:
     """Record someone who talks to the bot; a roster row waiting for their username is claimed."""
     staff = await find_by_telegram_id(session, telegram_id)
@@ -193,6 +190,8 @@ async def greet_user(
     elif clean_username and staff.username != clean_username:
         await _release_username(session, clean_username)
         staff.username = clean_username
+    if language_code:
+        staff.telegram_language = language_code[:16]
     session.add(staff)
     await session.commit()
     return staff

@@ -26,12 +26,22 @@ async def test_binding_a_department_replaces_its_previous_chat(sessions: Session
     supergroup = -1001234567890  # beyond 32 bits, as real supergroup ids are
     async with sessions() as session:
         first = await org.bind_chat(
-            session, department_code="hk", chat_id=supergroup, thread_id=None,
-            chat_title="Ops", bound_by=1, now=NOW,
+            session,
+            department_code="hk",
+            chat_id=supergroup,
+            thread_id=None,
+            chat_title="Ops",
+            bound_by=1,
+            now=NOW,
         )
         second = await org.bind_chat(
-            session, department_code="hk", chat_id=supergroup, thread_id=7,
-            chat_title="Ops", bound_by=1, now=NOW,
+            session,
+            department_code="hk",
+            chat_id=supergroup,
+            thread_id=7,
+            chat_title="Ops",
+            bound_by=1,
+            now=NOW,
         )
         binding = await org.get_binding(session, "hk")
     assert first is None
@@ -47,8 +57,13 @@ async def test_unbind_removes_only_that_topic(sessions: SessionFactory) -> None:
     async with sessions() as session:
         for code, thread in (("hk", 7), ("eng", 7), ("sec", 9)):
             await org.bind_chat(
-                session, department_code=code, chat_id=-100, thread_id=thread,
-                chat_title="Ops", bound_by=1, now=NOW,
+                session,
+                department_code=code,
+                chat_id=-100,
+                thread_id=thread,
+                chat_title="Ops",
+                bound_by=1,
+                now=NOW,
             )
         removed = await org.unbind_chat(session, chat_id=-100, thread_id=7)
         left = await org.departments_bound_to(session, chat_id=-100, thread_id=9)

@@ -49,6 +49,7 @@ def upgrade() -> None:
     sa.Column('department_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('reports_to_id', sa.Integer(), nullable=True),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
+    sa.Column('telegram_language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

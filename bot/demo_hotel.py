@@ -1,0 +1,97 @@
+"""A small demo hotel for the sandbox: one forum group with a topic per department, and a
+few people of every role, so a person trying the bot has someone to be at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sandbox import Sandbox
+from storage import org
+from storage.db import SessionFactory
+from storage.models import STATUS_ACTIVE
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    telegram_id: int
+    name: str
+    username: str
+    department: str
+    roles: tuple[str, ...]
+    language: str
+    reports_to: int | None = None
+
+
+OPERATIONS_GROUP_ID = -1001000000001
+
+DEMO_PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson(1001, "周岚 Zhou Lan", "zhou_lan", "mgmt", ("gm", "admin"), "zh"),
+    DemoPerson(1002, "陈杰 Chen Jie", "chen_jie", "mkt", ("director",), "zh", 1001),
+    DemoPerson(1003, "刘洋 Liu Yang", "liu_yang", "mgmt", ("ops_manager",), "zh", 1001),
+    DemoPerson(1004, "李娜 Li Na", "li_na", "front", ("duty_manager",), "zh", 1003),
+    DemoPerson(1005, "张伟 Zhang Wei", "zhang_wei", "cs", ("head", "cs_agent"), "zh", 1003),
+    DemoPerson(1006, "Sophie Sun", "sophie_sun", "cs", ("cs_agent", "staff"), "en", 1005),
+    DemoPerson(1007, "黄梅 Huang Mei", "huang_mei", "hk", ("head",), "zh", 1003),
+    DemoPerson(1008, "赵强 Zhao Qiang", "zhao_qiang", "hk", ("staff",), "zh", 1007),
+    DemoPerson(1009, "吴刚 Wu Gang", "wu_gang", "eng", ("head",), "zh", 1003),
+    DemoPerson(1010, "马军 Ma Jun", "ma_jun", "sec", ("head",), "zh", 1003),
+    DemoPerson(1011, "郭斌 Guo Bin", "guo_bin", "bell", ("head",), "zh", 1003),
+    DemoPerson(1012, "Emily Hart", "emily_hart", "front", ("staff",), "en", 1004),
+)
+DEMO_ADMIN_IDS = frozenset(p.telegram_id for p in DEMO_PEOPLE if "admin" in p.roles)
+
+
+async def seed_demo_hotel(sandbox: Sandbox, sessions: SessionFactory, now: datetime) -> None:
+    """Create the people and the group in the sandbox, and the same hotel in the database."""
+    users = [
+        sandbox.add_user(p.telegram_id, p.name, username=p.username, language_code=p.language)
+        for p in DEMO_PEOPLE
+    ]
+    admins = [u for u, p in zip(users, DEMO_PEOPLE, strict=True) if "admin" in p.roles]
+    group = sandbox.add_group(
+        "酒店运营 Hotel Operations",
+        chat_id=OPERATIONS_GROUP_ID,
+        forum=True,
+        members=users,
+        admins=admins,
+    )
+    async with sessions() as session:
+        for department in await org.list_departments(session):
+            thread_id = sandbox.add_topic(group, f"{department.name_zh} {department.name_en}")
+            await org.bind_chat(
+                session,
+                department_code=department.code,
+                chat_id=group.id,
+                thread_id=thread_id,
+                chat_title=group.title or "",
+                bound_by=admins[0].id,
+                now=now,
+            )
+        ids: dict[int, int] = {}
+        for person in DEMO_PEOPLE:
+            staff = await org.greet_user(
+                session,
+                telegram_id=person.telegram_id,
+                username=person.username,
+                first_name=person.name,
+                now=now,
+            )
+            assert staff.id is not None
+            ids[person.telegram_id] = staff.id
+            staff.name = person.name
+            staff.department_code = person.department
+            staff.language = person.language
+            staff.status = STATUS_ACTIVE
+            session.add(staff)
+            await session.commit()
+            for role in person.roles:
+                await org.toggle_role(session, staff_id=staff.id, role=role, now=now)
+        for person in DEMO_PEOPLE:
+            if person.reports_to is not None:
+                await org.set_reports_to(
+                    session,
+                    staff_id=ids[person.telegram_id],
+                    manager_id=ids[person.reports_to],
+                    now=now,
+                )

@@ -1,0 +1,31 @@
+"""What every handler needs, in one typed object stored in `bot_data` under one key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.i18n import Catalog
+from bot.settings import Settings
+from storage.db import SessionFactory
+
+RUNTIME_KEY = "runtime"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    catalog: Catalog
+    # Rules take `now` as an argument; handlers get it from here so tests can move time.
+    clock: Callable[[], datetime] = utc_now
+    # Errors already reported to the admins, so each distinct one is reported once.
+    reported_errors: set[str] = field(default_factory=set)

@@ -1,0 +1,119 @@
+"""What every handler shares: the runtime, who is asking, and how to answer them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Chat, Message, Update, User
+from telegram.ext import ContextTypes
+
+from bot.i18n import Catalog
+from bot.org import Person, pick_language
+from bot.runtime import RUNTIME_KEY, Runtime
+from storage import org
+from storage.models import Staff
+from storage.org import StaffView
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def runtime(context: Context) -> Runtime:
+    value = context.bot_data[RUNTIME_KEY]
+    assert isinstance(value, Runtime)
+    return value
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update: their staff record (if any), rights and language."""
+
+    user: User
+    view: StaffView | None
+    person: Person
+    language: str
+    catalog: Catalog
+
+    def t(self, key: str, /, **params: Any) -> str:
+        return self.catalog.text(self.language, key, **params)
+
+    @property
+    def staff_id(self) -> int | None:
+        return self.view.staff.id if self.view else None
+
+
+async def identify(update: Update, context: Context) -> Caller:
+    rt = runtime(context)
+    user = update.effective_user
+    assert user is not None, "handlers are registered for updates that have a user"
+    async with rt.sessions() as session:
+        view = await org.view_by_telegram_id(session, user.id)
+    return caller_for(rt, user, view)
+
+
+async def greet(update: Update, context: Context) -> Staff:
+    """Record the sender (name, username, app language); claims a roster row by username."""
+    rt = runtime(context)
+    user = update.effective_user
+    assert user is not None
+    async with rt.sessions() as session:
+        return await org.greet_user(
+            session,
+            telegram_id=user.id,
+            username=user.username,
+            first_name=user.first_name,
+            language_code=user.language_code,
+            now=rt.clock(),
+        )
+
+
+def caller_for(rt: Runtime, user: User, view: StaffView | None) -> Caller:
+    staff = view.staff if view else None
+    language = pick_language(
+        staff.language if staff else None, user.language_code, rt.settings.default_language
+    )
+    return Caller(user, view, person_of(rt, user.id, view), language, rt.catalog)
+
+
+def person_of(rt: Runtime, telegram_id: int, view: StaffView | None) -> Person:
+    """The rules' view of someone: roles only count while they are active staff."""
+    return Person(
+        telegram_id=telegram_id,
+        roles=view.roles if view else frozenset(),
+        department=view.staff.department_code if view else None,
+        is_active=bool(view and view.is_active),
+        is_configured_admin=telegram_id in rt.settings.admin_user_ids,
+    )
+
+
+def language_for(rt: Runtime, view: StaffView | None) -> str:
+    """The language of someone we write to first (no update of theirs at hand)."""
+    if view is None:
+        return rt.settings.default_language
+    staff = view.staff
+    return pick_language(staff.language, staff.telegram_language, rt.settings.default_language)
+
+
+def pressed_message(update: Update) -> Message | None:
+    """The message whose button was pressed, if Telegram still lets the bot see it."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return None
+    return query.message
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message:
+    """Answer in the chat (and forum topic) the update came from."""
+    message = update.effective_message
+    assert message is not None
+    return await message.reply_text(text, do_quote=False, **kwargs)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == Chat.PRIVATE
+
+
+def topic_of(message: Message) -> int | None:
+    """The forum topic a message was sent in; None for plain groups and the General topic."""
+    return message.message_thread_id if message.is_topic_message else None

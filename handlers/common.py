@@ -1,0 +1,175 @@
+"""/start, /help and /language, and the answers for what nothing else understood."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import Catalog
+from bot.org import Person, help_commands
+from handlers import callbacks
+from handlers.base import (
+    Caller,
+    Context,
+    caller_for,
+    greet,
+    identify,
+    is_private,
+    reply,
+    runtime,
+    topic_of,
+)
+from storage import org
+from storage.models import STATUS_ACTIVE, STATUS_PENDING, Department
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greets the person, says where they stand (visitor, waiting, staff) and what they can do."""
+    rt = runtime(context)
+    user = update.effective_user
+    assert user is not None
+    if not is_private(update):
+        await group_help(update, context)
+        return
+    staff = await greet(update, context)
+    async with rt.sessions() as session:
+        view = await org.view_by_telegram_id(session, user.id)
+        department = (
+            await org.get_department(session, staff.department_code)
+            if staff.department_code
+            else None
+        )
+    caller = caller_for(rt, user, view)
+    dept_name = department_name(caller, department)
+    if staff.status == STATUS_ACTIVE:
+        roles = ", ".join(caller.t(f"role.{r}") for r in sorted(caller.person.effective_roles))
+        status = caller.t("start.active", department=dept_name, roles=roles or "—")
+    elif staff.status == STATUS_PENDING:
+        status = caller.t("start.pending", department=dept_name)
+    elif caller.person.is_configured_admin:
+        status = caller.t("start.admin_unregistered")
+    else:
+        status = caller.t("start.visitor")
+    text = "\n\n".join(
+        [
+            caller.t("start.welcome", name=staff.name or user.first_name),
+            status,
+            help_text(caller.catalog, caller.language, caller.person),
+        ]
+    )
+    await reply(update, text)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Lists the commands the sender's role can use, in their language."""
+    if not is_private(update):
+        await group_help(update, context)
+        return
+    caller = await identify(update, context)
+    await reply(update, help_text(caller.catalog, caller.language, caller.person))
+
+
+async def group_help(update: Update, context: Context) -> None:
+    """In a group: what this chat is bound to, and how to talk to the bot privately."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    message = update.effective_message
+    assert message is not None
+    async with rt.sessions() as session:
+        codes = await org.departments_bound_to(
+            session, chat_id=message.chat_id, thread_id=topic_of(message)
+        )
+        departments = [await org.get_department(session, code) for code in codes]
+    names = ", ".join(department_name(caller, d) for d in departments if d)
+    bound = caller.t("group.bound", departments=names) if names else caller.t("group.unbound")
+    await reply(update, "\n\n".join([bound, caller.t("group.help", bot=context.bot.username)]))
+
+
+def help_text(catalog: Catalog, language: str, person: Person) -> str:
+    lines = [catalog.text(language, "help.header")]
+    lines += [
+        f"/{name} — {catalog.text(language, f'command.{name}')}" for name in help_commands(person)
+    ]
+    return "\n".join(lines)
+
+
+def department_name(caller: Caller, department: Department | None) -> str:
+    """A department's name in the caller's language; "—" when there is none."""
+    if department is None:
+        return "—"
+    return department.name_zh if caller.language == "zh" else department.name_en
+
+
+# --- /language -----------------------------------------------------------------------------------
+
+
+async def language_command(update: Update, context: Context) -> None:
+    """Offers the two languages and "follow my Telegram app" as buttons."""
+    await greet(update, context)
+    caller = await identify(update, context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
+                InlineKeyboardButton(
+                    "English", callback_data=callbacks.encode("lang", "set", "en")
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    caller.t("language.follow_telegram"),
+                    callback_data=callbacks.encode("lang", "set", "auto"),
+                )
+            ],
+        ]
+    )
+    await reply(update, caller.t("language.prompt"), reply_markup=keyboard)
+
+
+async def language_chosen(update: Update, context: Context) -> None:
+    """Saves the presser's language and confirms in it."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.parse(query.data)
+    choice = data.args[0] if data and data.args else None
+    caller = await identify(update, context)
+    if choice not in ("zh", "en", "auto") or caller.staff_id is None:
+        await query.answer(caller.t("common.stale_button"))
+        return
+    async with rt.sessions() as session:
+        await org.set_language(
+            session,
+            staff_id=caller.staff_id,
+            language=None if choice == "auto" else choice,
+            now=rt.clock(),
+        )
+    caller = await identify(update, context)
+    await query.answer()
+    await query.edit_message_text(caller.t("language.saved", language=caller.t("language.name")))
+
+
+# --- Fallbacks -----------------------------------------------------------------------------------
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """In a private chat, a command the bot does not know gets a pointer to /help."""
+    caller = await identify(update, context)
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    command = message.text.split()[0].split("@")[0]
+    await reply(update, caller.t("common.unknown_command", command=command))
+
+
+async def stray_text(update: Update, context: Context) -> None:
+    """Text in a private chat outside any conversation: say what the bot can do."""
+    caller = await identify(update, context)
+    await reply(update, caller.t("common.not_understood"))
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A press no handler claimed: a forged, outdated or unknown button."""
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    await query.answer(caller.t("common.stale_button"), show_alert=False)

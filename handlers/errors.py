@@ -1,0 +1,66 @@
+"""The last line of defence: log, apologise in one sentence, tell the admins once."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from handlers.base import Context, identify, runtime
+from storage import org
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Logs the traceback; the user gets an apology, never the traceback itself."""
+    error = context.error
+    log.error("while handling %r", update, exc_info=error)
+    if error is None:
+        return
+    rt = runtime(context)
+    if isinstance(update, Update) and update.effective_user is not None:
+        caller = None
+        try:
+            caller = await identify(update, context)
+        except Exception:  # the database may be what failed; apologise in the default language
+            log.exception("could not identify the user while reporting an error")
+        language = caller.language if caller else rt.settings.default_language
+        text = rt.catalog.text(language, "error.generic")
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(text, show_alert=True)
+            elif update.effective_message is not None:
+                await update.effective_message.reply_text(text, do_quote=False)
+        except TelegramError:
+            log.exception("could not apologise to the user")
+    await _tell_admins_once(context, error)
+
+
+async def _tell_admins_once(context: Context, error: BaseException) -> None:
+    rt = runtime(context)
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    signature = f"{type(error).__name__}@{where}"
+    if signature in rt.reported_errors:
+        return
+    rt.reported_errors.add(signature)
+    try:
+        async with rt.sessions() as session:
+            admins = await org.admin_telegram_ids(session, rt.settings.admin_user_ids)
+    except Exception:
+        log.exception("could not list the admins to report an error")
+        admins = sorted(rt.settings.admin_user_ids)
+    # The type and where it happened, enough to find it in the log; no traceback in chat.
+    summary = f"{type(error).__name__} — {where.rsplit('/', 1)[-1]}"
+    for admin in admins:
+        text = rt.catalog.text(rt.settings.default_language, "error.admin_report", error=summary)
+        try:
+            await context.bot.send_message(admin, text)
+        except Forbidden:
+            continue
+        except TelegramError:
+            log.exception("could not report an error to admin %s", admin)

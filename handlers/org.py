@@ -1,0 +1,366 @@
+"""The organisation, all in chat: /bind and /unbind, /register with approval, and /staff.
+
+/register is a short private conversation:
+
+```mermaid
+stateDiagram-v2
+    [*] --> NAME: /register
+    NAME --> NAME: invalid name (the reason, asked again)
+    NAME --> DEPARTMENT: a valid name
+    DEPARTMENT --> [*]: department button (request sent to admins and the head)
+    NAME --> [*]: /cancel
+    DEPARTMENT --> [*]: /cancel
+```
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.org import (
+    can_decide_registration,
+    can_manage_bindings,
+)
+from handlers import callbacks
+from handlers.base import (
+    Context,
+    greet,
+    identify,
+    is_private,
+    language_for,
+    person_of,
+    pressed_message,
+    reply,
+    runtime,
+    topic_of,
+)
+from handlers.common import department_name, help_text
+from storage import org
+from storage.models import STATUS_ACTIVE, STATUS_INACTIVE
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 8
+
+# --- /bind and /unbind ---------------------------------------------------------------------------
+
+
+async def bind(update: Update, context: Context) -> None:
+    """Binds the group or forum topic it is sent in to a department (admins only)."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    message = update.effective_message
+    assert message is not None
+    if is_private(update):
+        await reply(update, caller.t("bind.private"))
+        return
+    if not can_manage_bindings(caller.person):
+        await reply(update, caller.t("bind.not_admin"))
+        return
+    async with rt.sessions() as session:
+        departments = await org.list_departments(session)
+        codes = ", ".join(d.code for d in departments)
+        args = context.args or []
+        if len(args) != 1:
+            await reply(update, caller.t("bind.usage", codes=codes))
+            return
+        department = await org.get_department(session, args[0])
+        if department is None:
+            await reply(update, caller.t("bind.unknown_department", code=args[0], codes=codes))
+            return
+        thread_id = topic_of(message)
+        previous = await org.bind_chat(
+            session,
+            department_code=department.code,
+            chat_id=message.chat_id,
+            thread_id=thread_id,
+            chat_title=message.chat.title or "",
+            bound_by=caller.user.id,
+            now=rt.clock(),
+        )
+    name = department_name(caller, department)
+    key = "bind.done_topic" if thread_id is not None else "bind.done"
+    text = caller.t(key, department=name)
+    if previous and (previous.chat_id, previous.thread_id) != (message.chat_id, thread_id):
+        text += "\n" + caller.t("bind.moved", chat=previous.chat_title or str(previous.chat_id))
+    await reply(update, text)
+
+
+async def unbind(update: Update, context: Context) -> None:
+    """Removes every department binding of the group or topic it is sent in (admins only)."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    message = update.effective_message
+    assert message is not None
+    if is_private(update):
+        await reply(update, caller.t("bind.private"))
+        return
+    if not can_manage_bindings(caller.person):
+        await reply(update, caller.t("bind.not_admin"))
+        return
+    async with rt.sessions() as session:
+        codes = await org.unbind_chat(
+            session, chat_id=message.chat_id, thread_id=topic_of(message)
+        )
+        departments = [await org.get_department(session, code) for code in codes]
+    if not codes:
+        await reply(update, caller.t("unbind.nothing"))
+        return
+    names = ", ".join(department_name(caller, d) for d in departments)
+    await reply(update, caller.t("unbind.done", departments=names))
+
+
+# --- /register -----------------------------------------------------------------------------------
+
+NAME, DEPARTMENT = range(2)
+_REGISTER_NAME = "register_name"
+
+
+async def register_start(update: Update, context: Context) -> int:
+    """Asks for the person's name, unless they are already staff."""
+    rt = runtime(context)
+    user = update.effective_user
+    assert user is not None
+    if not is_private(update):
+        caller = await identify(update, context)
+        await reply(update, caller.t("register.group", bot=context.bot.username))
+        return ConversationHandler.END
+    staff = await greet(update, context)
+    async with rt.sessions() as session:
+        department = (
+            await org.get_department(session, staff.department_code)
+            if staff.department_code
+            else None
+        )
+    caller = await identify(update, context)
+    if staff.status == STATUS_ACTIVE:
+        await reply(
+            update,
+            caller.t("register.already_active", department=department_name(caller, department)),
+        )
+        return ConversationHandler.END
+    if staff.status == STATUS_INACTIVE:
+        await reply(update, caller.t("register.inactive"))
+        return ConversationHandler.END
+    await reply(update, caller.t("register.ask_name"))
+    return NAME
+
+
+async def register_name(update: Update, context: Context) -> int:
+    """Checks the name, then offers the departments as buttons."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    message = update.effective_message
+    assert message is not None
+    name = " ".join((message.text or "").split())
+    if not name or len(name) > 64 or name.startswith("/"):
+        await reply(update, caller.t("register.bad_name"))
+        return NAME
+    assert context.user_data is not None
+    context.user_data[_REGISTER_NAME] = name
+    async with rt.sessions() as session:
+        departments = await org.list_departments(session)
+    buttons = [
+        InlineKeyboardButton(
+            department_name(caller, d), callback_data=callbacks.encode("reg", "dept", d.code)
+        )
+        for d in departments
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await reply(
+        update,
+        caller.t("register.ask_department", name=name),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return DEPARTMENT
+
+
+async def register_department_typed(update: Update, context: Context) -> int:
+    """Typed text where a department button is expected."""
+    caller = await identify(update, context)
+    await reply(update, caller.t("register.tap_department"))
+    return DEPARTMENT
+
+
+async def register_department(update: Update, context: Context) -> int:
+    """Saves the request and sends it, with Approve / Reject, to admins and the head."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    assert context.user_data is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    name = context.user_data.get(_REGISTER_NAME)
+    code = data.args[0] if data and data.args else ""
+    async with rt.sessions() as session:
+        department = await org.get_department(session, code)
+        if department is None or not name or caller.staff_id is None:
+            await query.answer(caller.t("common.stale_button"))
+            return DEPARTMENT
+        staff = await org.request_registration(
+            session,
+            staff_id=caller.staff_id,
+            name=name,
+            department_code=department.code,
+            now=rt.clock(),
+        )
+        if staff is None:
+            await query.answer(caller.t("common.stale_button"))
+            return ConversationHandler.END
+        approvers = await _approvers(session, rt.settings.admin_user_ids, department.code)
+        approver_views = {tid: await org.view_by_telegram_id(session, tid) for tid in approvers}
+    await query.answer()
+    dept_name = department_name(caller, department)
+    await query.edit_message_text(caller.t("register.chosen", department=dept_name))
+    reached = 0
+    for telegram_id in approvers:
+        if telegram_id == caller.user.id:
+            continue
+        language = language_for(rt, approver_views[telegram_id])
+        text = rt.catalog.text(
+            language,
+            "register.request",
+            name=name,
+            username=f"@{caller.user.username}" if caller.user.username else "—",
+            telegram_id=str(caller.user.id),
+            department=getattr(department, f"name_{language}"),
+        )
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        rt.catalog.text(language, "register.approve"),
+                        callback_data=callbacks.encode("reg", "ok", staff.id),
+                    ),
+                    InlineKeyboardButton(
+                        rt.catalog.text(language, "register.reject"),
+                        callback_data=callbacks.encode("reg", "no", staff.id),
+                    ),
+                ]
+            ]
+        )
+        try:
+            await context.bot.send_message(telegram_id, text, reply_markup=keyboard)
+            reached += 1
+        except TelegramError as exc:
+            # An approver who never opened a chat with the bot cannot be written to first.
+            log.warning("registration request not delivered to %s: %s", telegram_id, exc)
+    key = "register.sent" if reached else "register.no_approver"
+    await reply(update, caller.t(key, name=name, department=dept_name))
+    context.user_data.pop(_REGISTER_NAME, None)
+    return ConversationHandler.END
+
+
+async def _approvers(
+    session: AsyncSession, configured: frozenset[int], department: str
+) -> list[int]:
+    """Who may decide a request to this department: admins, then its heads."""
+    admins = await org.admin_telegram_ids(session, configured)
+    heads = [h.telegram_id for h in await org.heads_of(session, department) if h.telegram_id]
+    return list(dict.fromkeys([*admins, *heads]))
+
+
+async def register_cancel(update: Update, context: Context) -> int:
+    """Ends the conversation without saving anything."""
+    caller = await identify(update, context)
+    if context.user_data is not None:
+        context.user_data.pop(_REGISTER_NAME, None)
+    await reply(update, caller.t("register.cancelled"))
+    return ConversationHandler.END
+
+
+def registration_conversation() -> ConversationHandler[Context]:
+    private = filters.ChatType.PRIVATE
+    with warnings.catch_warnings():
+        # PTB warns that with per_message=False a CallbackQueryHandler is tracked per chat
+        # rather than per message; that is what we want in a one-person private chat.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("register", register_start)],
+            states={
+                NAME: [MessageHandler(private & filters.TEXT & ~filters.COMMAND, register_name)],
+                DEPARTMENT: [
+                    CallbackQueryHandler(register_department, pattern=r"^reg:dept:"),
+                    MessageHandler(
+                        private & filters.TEXT & ~filters.COMMAND, register_department_typed
+                    ),
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", register_cancel)],
+            conversation_timeout=15 * 60,
+            name="register",
+        )
+
+
+async def registration_decided(update: Update, context: Context) -> None:
+    """Approve / Reject on a registration request: by an admin or that department's head."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    staff_id = data.int_arg(0) if data else None
+    if data is None or data.action not in ("ok", "no") or staff_id is None:
+        await query.answer(caller.t("common.stale_button"))
+        return
+    async with rt.sessions() as session:
+        applicant = await org.get_staff(session, staff_id)
+        if applicant is None:
+            await query.answer(caller.t("common.stale_button"))
+            return
+        department = (
+            await org.get_department(session, applicant.department_code)
+            if applicant.department_code
+            else None
+        )
+        if not can_decide_registration(caller.person, applicant.department_code):
+            await query.answer(
+                caller.t("register.not_allowed", department=department_name(caller, department))
+            )
+            return
+        decided = await org.decide_registration(
+            session, staff_id=staff_id, approve=data.action == "ok", now=rt.clock()
+        )
+        applicant_view = await org.view(session, staff_id)
+    if decided is None:
+        # Another approver was quicker; show this copy the outcome instead of live buttons.
+        await query.answer(caller.t("register.already_decided"))
+        await query.edit_message_reply_markup(reply_markup=None)
+        return
+    approved = decided.status == STATUS_ACTIVE
+    await query.answer()
+    outcome_key = "register.approved_by" if approved else "register.rejected_by"
+    request = pressed_message(update)
+    original = request.text_html if request and request.text else ""
+    await query.edit_message_text(
+        f"{original}\n\n{caller.t(outcome_key, approver=caller.user.full_name)}"
+    )
+    if decided.telegram_id is None:
+        return
+    language = language_for(rt, applicant_view)
+    dept = getattr(department, f"name_{language}", "—") if department else "—"
+    if approved:
+        text = rt.catalog.text(
+            language, "register.welcome", approver=caller.user.full_name, department=dept
+        )
+        person = person_of(rt, decided.telegram_id, applicant_view)
+        text += "\n\n" + help_text(rt.catalog, language, person)
+    else:
+        text = rt.catalog.text(language, "register.rejected", department=dept)
+    try:
+        await context.bot.send_message(decided.telegram_id, text)
+    except TelegramError as exc:
+        log.warning("decision not delivered to %s: %s", decided.telegram_id, exc)

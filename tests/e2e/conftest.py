@@ -1,0 +1,131 @@
+"""End-to-end fixtures: the real Application polling a real sandbox over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.app import build_application, runtime_of, start_bot, stop_bot
+from bot.runtime import Runtime
+from bot.settings import Settings, load_settings
+from sandbox import Sandbox
+from sandbox.world import SandboxChat, SandboxUser
+from storage import org
+from storage.models import STATUS_ACTIVE
+from tests.conftest import NOW
+
+TOKEN = "4242:E2E-TEST-TOKEN"
+ADMIN_ID = 9001
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    sb = Sandbox(token=TOKEN, bot_username="hotel_vip_bot")
+    await sb.start()
+    yield sb
+    await sb.stop()
+    # Every request the bot made must match Telegram's published method list.
+    assert sb.violations == []
+
+
+@pytest.fixture
+def settings(database_url: str, sandbox: Sandbox) -> Settings:
+    return load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=sandbox.base_url,
+        database_url=database_url,
+        admin_user_ids=str(ADMIN_ID),
+        default_language="zh",
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The bot as `python -m bot run` builds it, polling the sandbox; fails on any error."""
+    application = build_application(settings, clock=lambda: NOW)
+    failures: list[BaseException] = []
+
+    async def fail_on_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if context.error is not None:
+            failures.append(context.error)
+
+    application.add_error_handler(fail_on_error)
+    async with application:
+        await start_bot(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        yield application
+        await application.updater.stop()
+        await application.stop()
+    await stop_bot(application)
+    assert failures == [], f"a handler raised: {failures!r}"
+
+
+@pytest.fixture
+def runtime(app: Application) -> Runtime:  # type: ignore[type-arg]
+    return runtime_of(app)
+
+
+@dataclass
+class Hotel:
+    """Test-side set-up of people and chats, in both the sandbox and the bot's database."""
+
+    sandbox: Sandbox
+    runtime: Runtime
+
+    def person(
+        self, user_id: int, name: str, *, language: str = "en", username: str | None = None
+    ) -> SandboxUser:
+        return self.sandbox.add_user(user_id, name, username=username, language_code=language)
+
+    async def staff(
+        self,
+        user: SandboxUser,
+        department: str,
+        *roles: str,
+        started: bool = True,
+    ) -> int:
+        """Enrol someone as active staff (as an admin would have), optionally with a chat open."""
+        async with self.runtime.sessions() as session:
+            staff = await org.greet_user(
+                session,
+                telegram_id=user.id,
+                username=user.username,
+                first_name=user.first_name,
+                now=NOW,
+            )
+            assert staff.id is not None
+            staff.status = STATUS_ACTIVE
+            staff.department_code = department
+            session.add(staff)
+            await session.commit()
+            for role in roles or ("staff",):
+                await org.toggle_role(session, staff_id=staff.id, role=role, now=NOW)
+        if started:
+            self.sandbox.chat(user).started = True
+        return staff.id
+
+    def admin(self, language: str = "en") -> SandboxUser:
+        user = self.person(ADMIN_ID, "Admin Ada", language=language, username="ada_admin")
+        self.sandbox.chat(user).started = True
+        return user
+
+    def group(
+        self, title: str, *members: SandboxUser, forum: bool = False, admins: tuple = ()
+    ) -> SandboxChat:
+        return self.sandbox.add_group(
+            title, forum=forum, members=list(members), admins=list(admins)
+        )
+
+
+@pytest.fixture
+def hotel(sandbox: Sandbox, runtime: Runtime) -> Hotel:
+    return Hotel(sandbox, runtime)
