@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -39,6 +40,8 @@ log = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Opt in to PTB 23's timedelta durations (retry_after…) now; PTB 22 warns otherwise.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the default)")

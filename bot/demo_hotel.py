@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.roster import RosterRow
 from sandbox import Sandbox
 from storage import org
 from storage.db import SessionFactory
-from storage.models import STATUS_ACTIVE
+from storage.roster import import_roster
 
 
 @dataclass(frozen=True)
@@ -68,30 +69,20 @@ async def seed_demo_hotel(sandbox: Sandbox, sessions: SessionFactory, now: datet
                 bound_by=admins[0].id,
                 now=now,
             )
-        ids: dict[int, int] = {}
-        for person in DEMO_PEOPLE:
-            staff = await org.greet_user(
-                session,
-                telegram_id=person.telegram_id,
-                username=person.username,
-                first_name=person.name,
-                now=now,
+        # The same path as an admin's roster file, so the demo hotel is a real roster.
+        rows = [
+            RosterRow(
+                line=number,
+                telegram_id=p.telegram_id,
+                username=p.username,
+                name=p.name,
+                department=p.department,
+                roles=p.roles,
+                reports_to=str(p.reports_to) if p.reports_to else None,
+                language=p.language,
             )
-            assert staff.id is not None
-            ids[person.telegram_id] = staff.id
-            staff.name = person.name
-            staff.department_code = person.department
-            staff.language = person.language
-            staff.status = STATUS_ACTIVE
-            session.add(staff)
-            await session.commit()
-            for role in person.roles:
-                await org.toggle_role(session, staff_id=staff.id, role=role, now=now)
-        for person in DEMO_PEOPLE:
-            if person.reports_to is not None:
-                await org.set_reports_to(
-                    session,
-                    staff_id=ids[person.telegram_id],
-                    manager_id=ids[person.reports_to],
-                    now=now,
-                )
+            for number, p in enumerate(DEMO_PEOPLE, start=2)
+        ]
+        outcome = await import_roster(session, rows=rows, now=now)
+        if outcome.errors:
+            raise RuntimeError(f"the demo roster is inconsistent: {outcome.errors}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
@@ -38,12 +39,25 @@ async def on_error(update: object, context: Context) -> None:
     await _tell_admins_once(context, error)
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _our_deepest_frame(error: BaseException) -> str:
+    """Where in our code the error surfaced (`handlers/org.py:120`): the same bug, the same
+    place, however deep in a library it was finally raised."""
+    where = "?"
+    frame = error.__traceback__
+    while frame is not None:
+        path = Path(frame.tb_frame.f_code.co_filename).resolve()
+        if path.is_relative_to(PROJECT_ROOT) and "site-packages" not in path.parts:
+            where = f"{path.relative_to(PROJECT_ROOT)}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return where
+
+
 async def _tell_admins_once(context: Context, error: BaseException) -> None:
     rt = runtime(context)
-    frame = error.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
-    where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    where = _our_deepest_frame(error)
     signature = f"{type(error).__name__}@{where}"
     if signature in rt.reported_errors:
         return
@@ -55,7 +69,7 @@ async def _tell_admins_once(context: Context, error: BaseException) -> None:
         log.exception("could not list the admins to report an error")
         admins = sorted(rt.settings.admin_user_ids)
     # The type and where it happened, enough to find it in the log; no traceback in chat.
-    summary = f"{type(error).__name__} — {where.rsplit('/', 1)[-1]}"
+    summary = f"{type(error).__name__} — {where}"
     for admin in admins:
         text = rt.catalog.text(rt.settings.default_language, "error.admin_report", error=summary)
         try:

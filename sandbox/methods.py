@@ -200,6 +200,15 @@ class BotApi:
             raise bad_request("message to be replied not found")
         return int(target)
 
+    def reply_thread(
+        self, chat: SandboxChat, thread: int | None, reply_to: int | None
+    ) -> int | None:
+        """In a forum a reply without message_thread_id lands in the replied message's topic."""
+        if thread is not None or reply_to is None or not chat.is_forum:
+            return thread
+        replied = self.world.message(chat.id, reply_to)
+        return replied.message_thread_id if replied is not None else None
+
     def existing(
         self, params: dict[str, Any], not_found: str
     ) -> tuple[SandboxChat, StoredMessage]:
@@ -364,6 +373,7 @@ def _send_message(api: BotApi, params: dict[str, Any]) -> JSON:
     )
     markup = api.reply_markup(params.get("reply_markup"))
     reply_to = api.reply_target(chat, params)
+    thread = api.reply_thread(chat, thread, reply_to)
     msg = api.world.store_message(
         chat,
         api.world.bot,
@@ -386,6 +396,7 @@ def _send_file(api: BotApi, params: dict[str, Any], field: str) -> JSON:
     )
     markup = api.reply_markup(params.get("reply_markup"))
     reply_to = api.reply_target(chat, params)
+    thread = api.reply_thread(chat, thread, reply_to)
     if field == "photo":
         stored = api.upload(params.get("photo"), "photos", "image/jpeg")
         document, photo = None, stored

@@ -621,7 +621,10 @@ class Sandbox:
             return params
         ctype = request.content_type
         if ctype == "application/json":
-            body = await request.json()
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: can't parse JSON body") from None
             if not isinstance(body, dict):
                 raise ApiError(400, "Bad Request: the JSON body must be an object")
             params.update(body)
@@ -714,6 +717,9 @@ class Sandbox:
             except NotSupported as exc:
                 self.violations.append(str(exc))
                 return self._fail(method, params, ApiError(400, f"Bad Request: {exc}"))
+            except Exception as exc:  # a sandbox bug must surface as a violation, not a hang
+                self.violations.append(f"sandbox internal error in {method}: {exc!r}")
+                return self._fail(method, params, ApiError(500, "Internal Server Error"))
             return web.json_response({"ok": True, "result": result}, dumps=_dumps)
         finally:
             if counted:

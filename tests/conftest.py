@@ -15,6 +15,9 @@ from storage.db import SessionFactory, make_engine, make_session_factory, upgrad
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
+# As `python -m bot` does: PTB's time spans as timedelta, which also silences its warning.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 DATABASES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(

@@ -10,12 +10,13 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.app import build_application, runtime_of, start_bot, stop_bot
+from bot.roster import RosterRow
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from sandbox import Sandbox
 from sandbox.world import SandboxChat, SandboxUser
 from storage import org
-from storage.models import STATUS_ACTIVE
+from storage.roster import import_roster
 from tests.conftest import NOW
 
 TOKEN = "4242:E2E-TEST-TOKEN"
@@ -45,10 +46,18 @@ def settings(database_url: str, sandbox: Sandbox) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+def handler_errors() -> list[BaseException]:
+    """Exceptions handlers raised; a test that provokes one on purpose takes it out."""
+    return []
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, handler_errors: list[BaseException]
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The bot as `python -m bot run` builds it, polling the sandbox; fails on any error."""
     application = build_application(settings, clock=lambda: NOW)
-    failures: list[BaseException] = []
+    failures = handler_errors
 
     async def fail_on_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.error is not None:
@@ -95,23 +104,24 @@ class Hotel:
     ) -> int:
         """Enrol someone as active staff (as an admin would have), optionally with a chat open."""
         async with self.runtime.sessions() as session:
-            staff = await org.greet_user(
-                session,
+            row = RosterRow(
+                line=2,
                 telegram_id=user.id,
                 username=user.username,
-                first_name=user.first_name,
-                now=NOW,
+                name=user.first_name,
+                department=department,
+                roles=roles or ("staff",),
+                reports_to=None,
+                language=None,
             )
-            assert staff.id is not None
-            staff.status = STATUS_ACTIVE
-            staff.department_code = department
-            session.add(staff)
-            await session.commit()
-            for role in roles or ("staff",):
-                await org.toggle_role(session, staff_id=staff.id, role=role, now=NOW)
+            outcome = await import_roster(session, rows=[row], now=NOW)
+            assert outcome.errors == []
+            view = await org.view_by_telegram_id(session, user.id)
+        assert view is not None
+        assert view.staff.id is not None
         if started:
             self.sandbox.chat(user).started = True
-        return staff.id
+        return view.staff.id
 
     def admin(self, language: str = "en") -> SandboxUser:
         user = self.person(ADMIN_ID, "Admin Ada", language=language, username="ada_admin")
