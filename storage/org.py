@@ -178,7 +178,7 @@ async def greet_user(
             staff.telegram_id = telegram_id
     if staff is None:
         if clean_username:
-            await _release_username(session, clean_username)
+            await release_username(session, clean_username, now)
         staff = Staff(
             telegram_id=telegram_id,
             username=clean_username,
@@ -188,7 +188,7 @@ async def greet_user(
             updated_at=now,
         )
     elif clean_username and staff.username != clean_username:
-        await _release_username(session, clean_username)
+        await release_username(session, clean_username, now)
         staff.username = clean_username
     if language_code:
         staff.telegram_language = language_code[:16]
@@ -197,13 +197,26 @@ async def greet_user(
     return staff
 
 
-async def _release_username(session: AsyncSession, username: str) -> None:
-    """Telegram usernames move between people; the newest holder keeps it."""
+async def find_by_username(session: AsyncSession, username: str) -> Staff | None:
     result = await session.exec(select(Staff).where(col(Staff.username) == username))
-    for holder in result.all():
-        holder.username = None
-        session.add(holder)
-    await session.flush()
+    return result.first()
+
+
+async def release_username(session: AsyncSession, username: str, now: datetime) -> None:
+    """Telegram usernames move between people: whoever held this one loses it.
+
+    A holder without a telegram id (a roster row waiting for /start) could then never be
+    claimed, so they become inactive.
+    """
+    holder = await find_by_username(session, username)
+    if holder is None:
+        return
+    holder.username = None
+    if holder.telegram_id is None:
+        holder.status = STATUS_INACTIVE
+    holder.updated_at = now
+    session.add(holder)
+    await session.flush()  # before the new holder takes it: usernames are unique
 
 
 async def set_language(

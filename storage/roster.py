@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.org import ROLES
 from bot.roster import RosterError, RosterRow, duplicate_errors
 from storage import org
-from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, Department, Staff, StaffRole
+from storage.models import STATUS_ACTIVE, Department, Staff, StaffRole
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ async def _upsert_people(
         if row.telegram_id is not None and staff.telegram_id is None:
             staff.telegram_id = row.telegram_id
         if row.username and staff.username != row.username:
-            await _release_username(session, row.username, now)
+            await org.release_username(session, row.username, now)
             staff.username = row.username
         staff.name = row.name
         staff.department_code = row.department
@@ -124,31 +124,10 @@ async def _match(session: AsyncSession, row: RosterRow) -> Staff | None:
         if staff is not None:
             return staff
     if row.username:
-        holder = await _find_by_username(session, row.username)
+        holder = await org.find_by_username(session, row.username)
         if holder is not None and (row.telegram_id is None or holder.telegram_id is None):
             return holder
     return None
-
-
-async def _find_by_username(session: AsyncSession, username: str) -> Staff | None:
-    result = await session.exec(select(Staff).where(col(Staff.username) == username))
-    return result.first()
-
-
-async def _release_username(session: AsyncSession, username: str, now: datetime) -> None:
-    """The roster gives this username to someone else; whoever held it loses it.
-
-    A holder without a telegram id could then never be claimed, so they become inactive.
-    """
-    holder = await _find_by_username(session, username)
-    if holder is None:
-        return
-    holder.username = None
-    if holder.telegram_id is None:
-        holder.status = STATUS_INACTIVE
-    holder.updated_at = now
-    session.add(holder)
-    await session.flush()  # before the new holder takes it: usernames are unique
 
 
 async def _replace_roles(session: AsyncSession, staff_id: int, roles: Sequence[str]) -> None:
@@ -176,7 +155,7 @@ async def _set_reports_to(
         if row.reports_to.isdigit():
             manager = await org.find_by_telegram_id(session, int(row.reports_to))
         else:
-            manager = await _find_by_username(session, row.reports_to)
+            manager = await org.find_by_username(session, row.reports_to)
         if manager is None:
             errors.append(_error(row.line, "unknown_reports_to", value=row.reports_to))
         elif manager.id == staff.id:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,55 @@ def test_sandbox_mode_lets_a_person_talk_to_the_demo_hotel_over_http(
         admin_help = client.wait_for_message(1001, timeout=30)
         assert "/bind" in admin_help["text"]
         assert client.violations() == []
+
+
+def test_roster_import_from_the_command_line_then_again_updates(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "telegram_id,name,department,roles,reports_to,language\n"
+        "8001,Huang Mei,hk,head,,zh\n"
+        "8002,Zhao Qiang,hk,staff,8001,zh\n",
+        encoding="utf-8",
+    )
+    env = clean_env(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", DEFAULT_LANGUAGE="en"
+    )
+    command = [sys.executable, "-m", "bot", "roster", "import", str(roster)]
+    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr
+    assert (
+        first.stdout.strip()
+        == "Roster imported: 2 added, 0 updated, 0 waiting for their first /start."
+    )
+    assert (
+        again.stdout.strip()
+        == "Roster imported: 0 added, 2 updated, 0 waiting for their first /start."
+    )
+
+    roster.write_text("telegram_id,name,department\n8003,Nobody,kitchen\n", encoding="utf-8")
+    bad = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "Line 2" in bad.stderr
+    assert "kitchen" in bad.stderr
+
+
+def test_alembic_upgrade_head_builds_an_empty_database(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+    root = Path(__file__).resolve().parents[2]
+    alembic = Path(sys.executable).with_name("alembic")
+    result = subprocess.run(
+        [str(alembic), "-c", str(root / "alembic.ini"), "upgrade", "head"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        departments = connection.execute("SELECT count(*) FROM department").fetchone()[0]
+    assert {"department", "chat_binding", "staff", "staff_role"} <= tables
+    assert departments == 9
