@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -94,3 +94,213 @@ class StaffRole(SQLModel, table=True):
         sa_column=Column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     )
     role: str = Field(primary_key=True, max_length=16)
+
+
+# --- VIP receptions: the visit ------------------------------------------------------------------
+
+# A visit's life: announced and waiting for the duty manager / CS cross-check, sent back to
+# its announcer with a reason, confirmed (its tasks exist), the guest arrived, archived, or
+# called off.
+VISIT_AWAITING_CHECK = "awaiting_check"
+VISIT_RETURNED = "returned"
+VISIT_CONFIRMED = "confirmed"
+VISIT_ARRIVED = "arrived"
+VISIT_COMPLETED = "completed"
+VISIT_CANCELLED = "cancelled"
+OPEN_VISIT_STATUSES = (VISIT_AWAITING_CHECK, VISIT_RETURNED, VISIT_CONFIRMED, VISIT_ARRIVED)
+
+
+class Visit(SQLModel, table=True):
+    """One VIP reception notice (贵宾接待通知单) and where it stands."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=VISIT_AWAITING_CHECK, max_length=16, index=True)
+    guest: str = Field(default="", max_length=128)
+    company: str = Field(default="", max_length=128)
+    group_name: str = Field(default="", max_length=128)
+    titles: str = Field(default="", max_length=256)
+    party_size: int = 1
+    vehicles: int = 0
+    arrival_at: datetime = Field(index=True)
+    departure_at: datetime | None = None
+    rooms: str = Field(default="", max_length=256)
+    itinerary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requirements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    standard: str = Field(default="", max_length=8)
+    announced_by: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
+    announced_at: datetime = Field(default_factory=utcnow)
+    checked_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    checked_at: datetime | None = None
+    return_reason: str | None = Field(default=None, max_length=512)
+    arrived_at: datetime | None = None
+    closed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    closed_at: datetime | None = None
+    # The live status card in the CS chat, and when it last changed / was last redrawn:
+    # redraws are coalesced to stay within Telegram's 20 edits a minute per group.
+    card_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    card_dirty_at: datetime | None = None
+    card_drawn_at: datetime | None = None
+    # Bumped each time the arrival moves, so re-timed reminders are new rows, not resends.
+    schedule_version: int = 0
+
+
+# --- VIP receptions: tasks, their checklists and the messages that carry their buttons -------
+
+TASK_PENDING = "pending"
+TASK_DONE = "done"
+TASK_CANCELLED = "cancelled"
+
+
+class VisitTask(SQLModel, table=True):
+    """A playbook task made concrete for one visit; texts are copied so history never moves."""
+
+    __tablename__ = "visit_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(
+        sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    key: str = Field(max_length=32)
+    position: int = 0
+    # Department codes, the responsible one first, comma-separated (e.g. "cs,hk,eng").
+    departments: str = Field(max_length=128)
+    title_zh: str = Field(max_length=128)
+    title_en: str = Field(max_length=128)
+    details_zh: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    details_en: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    anchor: str = Field(max_length=16)  # confirm | arrival | departure
+    offset_minutes: int = 0
+    due_offset_minutes: int = 0
+    # "10:head;20:duty_manager+cs_lead": minutes after due, and whom to tell.
+    escalation: str = Field(default="", max_length=256)
+    remind_at: datetime | None = None
+    due_at: datetime | None = None
+    urgent: bool = False
+    is_arrival: bool = False
+    status: str = Field(default=TASK_PENDING, max_length=16)
+    claimed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    claimed_at: datetime | None = None
+    done_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    done_at: datetime | None = None
+    escalated_level: int = 0
+
+
+class TaskCheckItem(SQLModel, table=True):
+    """One line of a task's checklist (the room inspection's six items)."""
+
+    __tablename__ = "task_check_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(
+            ForeignKey("visit_task.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    key: str = Field(max_length=32)
+    position: int = 0
+    label_zh: str = Field(max_length=128)
+    label_en: str = Field(max_length=128)
+    done_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    done_at: datetime | None = None
+
+
+class TaskMessage(SQLModel, table=True):
+    """A message the bot sent with a task's buttons, so it can be redrawn when the task moves."""
+
+    __tablename__ = "task_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(
+            ForeignKey("visit_task.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    department: str = Field(max_length=16)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=16)  # assignment | reminder
+
+
+class Problem(SQLModel, table=True):
+    """A problem reported on a task; it stays open until someone marks it resolved."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(
+        sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("visit_task.id", ondelete="CASCADE"), nullable=False)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    reported_by: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
+    reported_at: datetime = Field(default_factory=utcnow)
+    resolved_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    resolved_at: datetime | None = None
+
+
+# --- Outbox: every timed message is a row, sent exactly once --------------------------------
+
+REMINDER_PENDING = "pending"
+REMINDER_SENDING = "sending"  # claimed by a sender; a crash here leaves it for a human to check
+REMINDER_SENT = "sent"
+REMINDER_CANCELLED = "cancelled"
+REMINDER_UNCERTAIN = "uncertain"  # the bot stopped mid-send: never resent, CS is told
+
+
+class Reminder(SQLModel, table=True):
+    """A message due at a time: a task's reminder or one level of its escalation."""
+
+    __table_args__ = (UniqueConstraint("task_id", "kind", "level", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(
+        sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"), nullable=False)
+    )
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("visit_task.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=16)  # remind | escalate
+    level: int = 0
+    version: int = 0
+    due_at: datetime = Field(index=True)
+    state: str = Field(default=REMINDER_PENDING, max_length=16, index=True)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    late: bool = False
+
+
+# --- What happened, for the archive's timeline, and prompts waiting for a typed reply --------
+
+
+class VisitEvent(SQLModel, table=True):
+    __tablename__ = "visit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(
+        sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    kind: str = Field(max_length=32)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class PendingPrompt(SQLModel, table=True):
+    """A ForceReply question waiting for its answer (works under group privacy mode).
+
+    Kept in the database so an answer after a restart still lands.
+    """
+
+    __tablename__ = "pending_prompt"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str = Field(max_length=16)  # return_reason | problem
+    ref_id: int
+    created_at: datetime = Field(default_factory=utcnow)
