@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: run test lint typecheck demo sandbox clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "Could not create $(VENV): install Python's venv module (Debian: apt install python3-venv)."; \
+		exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
@@ -20,11 +22,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # With a token (in the environment or .env) the bot talks to Telegram; without one it
 # starts the loopback sandbox with a demo hotel so there is something to try at once.
 run: $(VENV)/.installed
-	@if $(BIN)/python -m bot check-token >/dev/null 2>&1; then \
+	@$(BIN)/python -m bot check-token; status=$$?; \
+	if [ $$status -eq 0 ]; then \
 		$(BIN)/python -m bot run; \
-	else \
+	elif [ $$status -eq 1 ]; then \
 		echo "No TELEGRAM_BOT_TOKEN configured: starting the sandbox instead (see README)."; \
 		$(BIN)/python -m bot sandbox; \
+	else \
+		exit $$status; \
 	fi
 
 sandbox: $(VENV)/.installed

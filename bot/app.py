@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
@@ -24,6 +27,7 @@ from handlers import callbacks, common, errors, menus, org, roster, staff
 from storage.db import make_engine, make_session_factory, upgrade_schema
 
 BotApplication = Application
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def build_application(
@@ -47,6 +51,8 @@ def build_application(
         .base_file_url(file_url_for(settings.telegram_api_base_url))
         # Telegram's flood limits (30/s overall, 20/min per group), retrying 429s it returns.
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # Every catalog text is Telegram HTML, its parameters escaped by the catalog.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .build()
     )
     application.bot_data[RUNTIME_KEY] = runtime
@@ -64,6 +70,7 @@ def build_application(
             # Admins, in a department's group or topic.
             CommandHandler("bind", org.bind),
             CommandHandler("unbind", org.unbind),
+            MessageHandler(filters.StatusUpdate.MIGRATE, org.chat_migrated),
             # Approvers: the buttons on a registration request.
             CallbackQueryHandler(org.registration_decided, pattern=r"^reg:(ok|no):"),
             # Admins, in private: people and the roster.

@@ -48,11 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = commands.add_parser("sandbox", help="run the bot on a loopback Telegram sandbox")
     sandbox.add_argument("--port", type=int, default=8081)
     sandbox.add_argument("--fresh", action="store_true", help="start from an empty database")
+    sandbox.add_argument(
+        "--database",
+        default=SANDBOX_DATABASE,
+        help="the sandbox's own database (never DATABASE_URL: the demo hotel would overwrite it)",
+    )
     roster = commands.add_parser("roster", help="staff roster")
     roster_commands = roster.add_subparsers(dest="roster_command", required=True)
     roster_import = roster_commands.add_parser("import", help="import a .csv or .xlsx roster")
     roster_import.add_argument("file", type=Path)
-    commands.add_parser("check-token", help="exit 0 when a bot token is configured")
+    commands.add_parser(
+        "check-token", help="exit 0 with a token, 1 without one, 2 when a setting is wrong"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -77,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
         return 0
     if command == "sandbox":
-        if args.fresh:
-            Path(SANDBOX_DATABASE.split("///", 1)[1]).unlink(missing_ok=True)
-        asyncio.run(serve_sandbox(settings, port=args.port))
+        if args.fresh and args.database.startswith("sqlite"):
+            Path(args.database.split("///", 1)[1]).unlink(missing_ok=True)
+        asyncio.run(serve_sandbox(settings, port=args.port, database_url=args.database))
         return 0
     if command == "roster":
         try:
@@ -120,14 +127,11 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     await stop_bot(application)
 
 
-async def serve_sandbox(settings: Settings, *, port: int) -> None:
+async def serve_sandbox(settings: Settings, *, port: int, database_url: str) -> None:
     """The sandbox on 127.0.0.1 with the demo hotel, and the bot running against it."""
     from bot.demo_hotel import DEMO_ADMIN_IDS, DEMO_PEOPLE, seed_demo_hotel
     from sandbox import Sandbox
 
-    database_url = settings.database_url
-    if database_url == Settings.model_fields["database_url"].default:
-        database_url = SANDBOX_DATABASE
     sandbox = Sandbox(token=SANDBOX_TOKEN)
     await sandbox.start(port=port)
     bot_settings = settings.model_copy(

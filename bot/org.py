@@ -80,6 +80,42 @@ def can_edit_staff(person: Person) -> bool:
     return person.is_admin
 
 
+# --- VIP receptions --------------------------------------------------------------------------
+
+ANNOUNCER_ROLES = frozenset({"director", "gm", "cs_agent", "duty_manager", "admin"})
+ANNOUNCER_DEPARTMENTS = frozenset({"mgmt", "mkt"})
+CHECKER_ROLES = frozenset({"duty_manager", "cs_agent", "admin"})
+OVERSEER_ROLES = frozenset({"duty_manager", "admin", "gm"})
+
+
+def can_announce_vip(person: Person) -> bool:
+    """Senior management, the Marketing Center, CS and the duty manager announce VIPs."""
+    if person.effective_roles & ANNOUNCER_ROLES:
+        return True
+    return person.is_active and person.department in ANNOUNCER_DEPARTMENTS
+
+
+def can_cross_check(person: Person) -> bool:
+    """The lobby duty manager and CS confirm a notice (CS's head counts as CS)."""
+    if person.effective_roles & CHECKER_ROLES:
+        return True
+    return person.is_active and person.department == "cs" and "head" in person.roles
+
+
+def can_work_on_task(person: Person, departments: tuple[str, ...]) -> bool:
+    """A task's own departments check it off; the duty manager may act on any task."""
+    if person.effective_roles & OVERSEER_ROLES:
+        return True
+    return person.is_active and person.department in departments
+
+
+def can_manage_visit(person: Person, *, announced_by_them: bool) -> bool:
+    """Move the arrival, call off or close a visit: CS, the duty manager, or its announcer."""
+    return can_cross_check(person) or (person.is_active and announced_by_them) or bool(
+        person.effective_roles & OVERSEER_ROLES
+    )
+
+
 # Which commands /help lists for a role, in order; everyone gets the first group.
 COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
 COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import Catalog
+from bot.playbook import Playbook
 from bot.settings import Settings
 from storage.db import SessionFactory
 
@@ -29,3 +30,5 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     # Errors already reported to the admins, so each distinct one is reported once.
     reported_errors: set[str] = field(default_factory=set)
+    # Loaded at start-up, once the department codes can be read from the database.
+    playbook: Playbook | None = None

@@ -20,6 +20,10 @@ ACCEPTS = {
     "HOTEL_TIMEZONE": "an IANA zone name, like Asia/Shanghai",
     "DEFAULT_LANGUAGE": "zh or en",
     "ADMIN_USER_IDS": "comma-separated Telegram user ids, like 1001,1002",
+    "PLAYBOOK_PATH": "the path of a playbook .toml file",
+    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "TICK_SECONDS": "a number of seconds above 0 and at most 60",
+    "CARD_WINDOW_SECONDS": "a number of seconds from 3 to 300",
 }
 
 
@@ -35,6 +39,12 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
     log_level: str = "INFO"
+    # A hotel's own playbook (TOML); empty: the default shipped in bot/playbooks/.
+    playbook_path: Path | None = None
+    # How often the bot looks for due reminders and status cards to redraw (seconds).
+    tick_seconds: float = Field(default=5.0, gt=0, le=60)
+    # At most one status-card edit per visit in this window (Telegram: 20 edits/min a group).
+    card_window_seconds: float = Field(default=10.0, ge=3, le=300)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -49,7 +59,15 @@ class Settings(BaseSettings):
     def _url_shape(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
-        return value
+        # The token is appended as is: "…/bot/" would make "…/bot/123:ABC".
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("unknown log level")
+        return value.upper()
 
     @field_validator("database_url")
     @classmethod

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
@@ -16,6 +18,11 @@ from storage.models import Staff
 from storage.org import StaffView
 
 Context = ContextTypes.DEFAULT_TYPE
+
+
+def plain(text: str) -> str:
+    """Telegram HTML reduced to what a reader sees, for places that take no markup."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def runtime(context: Context) -> Runtime:
@@ -35,7 +42,12 @@ class Caller:
     catalog: Catalog
 
     def t(self, key: str, /, **params: Any) -> str:
+        """A catalog text as Telegram HTML, for messages."""
         return self.catalog.text(self.language, key, **params)
+
+    def toast(self, key: str, /, **params: Any) -> str:
+        """A catalog text as plain text, for button answers (Telegram shows them unparsed)."""
+        return plain(self.t(key, **params))
 
     @property
     def staff_id(self) -> int | None:
@@ -100,6 +112,23 @@ def pressed_message(update: Update) -> Message | None:
     if query is None or not isinstance(query.message, Message):
         return None
     return query.message
+
+
+async def replace_buttons(
+    update: Update, markup: InlineKeyboardMarkup | None, *, note: str = ""
+) -> None:
+    """Swap the buttons of the pressed message (and add a line to it, if `note`).
+
+    Done with editMessageText rather than editMessageReplyMarkup: with a default parse
+    mode PTB also sends `parse_mode` to the latter, a parameter that method does not have.
+    """
+    message = pressed_message(update)
+    if message is None or message.text is None:
+        return
+    text = message.text_html + (f"\n\n{note}" if note else "")
+    if not note and message.reply_markup == markup:
+        return  # Telegram refuses an edit that changes nothing
+    await message.edit_text(text, reply_markup=markup)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message:

@@ -19,7 +19,7 @@ from handlers.base import (
     topic_of,
 )
 from storage import org
-from storage.models import STATUS_ACTIVE, STATUS_PENDING, Department
+from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING, Department
 
 
 async def start(update: Update, context: Context) -> None:
@@ -45,6 +45,8 @@ async def start(update: Update, context: Context) -> None:
         status = caller.t("start.active", department=dept_name, roles=roles or "—")
     elif staff.status == STATUS_PENDING:
         status = caller.t("start.pending", department=dept_name)
+    elif staff.status == STATUS_INACTIVE:
+        status = caller.t("start.inactive")
     elif caller.person.is_configured_admin:
         status = caller.t("start.admin_unregistered")
     else:
@@ -134,7 +136,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     choice = data.args[0] if data and data.args else None
     caller = await identify(update, context)
     if choice not in ("zh", "en", "auto") or caller.staff_id is None:
-        await query.answer(caller.t("common.stale_button"))
+        await query.answer(caller.toast("common.stale_button"))
         return
     async with rt.sessions() as session:
         await org.set_language(
@@ -172,4 +174,4 @@ async def stale_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     caller = await identify(update, context)
-    await query.answer(caller.t("common.stale_button"), show_alert=False)
+    await query.answer(caller.toast("common.stale_button"), show_alert=False)

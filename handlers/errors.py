@@ -8,7 +8,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from handlers.base import Context, identify, runtime
+from handlers.base import Context, identify, language_for, plain, runtime
 from storage import org
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ async def on_error(update: object, context: Context) -> None:
         text = rt.catalog.text(language, "error.generic")
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(text, show_alert=True)
+                await update.callback_query.answer(plain(text), show_alert=True)
             elif update.effective_message is not None:
                 await update.effective_message.reply_text(text, do_quote=False)
         except TelegramError:
@@ -62,16 +62,20 @@ async def _tell_admins_once(context: Context, error: BaseException) -> None:
     if signature in rt.reported_errors:
         return
     rt.reported_errors.add(signature)
+    languages: dict[int, str] = {}
     try:
         async with rt.sessions() as session:
             admins = await org.admin_telegram_ids(session, rt.settings.admin_user_ids)
+            for admin in admins:
+                languages[admin] = language_for(rt, await org.view_by_telegram_id(session, admin))
     except Exception:
         log.exception("could not list the admins to report an error")
         admins = sorted(rt.settings.admin_user_ids)
     # The type and where it happened, enough to find it in the log; no traceback in chat.
     summary = f"{type(error).__name__} — {where}"
     for admin in admins:
-        text = rt.catalog.text(rt.settings.default_language, "error.admin_report", error=summary)
+        language = languages.get(admin, rt.settings.default_language)
+        text = rt.catalog.text(language, "error.admin_report", error=summary)
         try:
             await context.bot.send_message(admin, text)
         except Forbidden:

@@ -43,6 +43,7 @@ from handlers.base import (
     language_for,
     person_of,
     pressed_message,
+    replace_buttons,
     reply,
     runtime,
     topic_of,
@@ -66,6 +67,10 @@ async def bind(update: Update, context: Context) -> None:
     assert message is not None
     if is_private(update):
         await reply(update, caller.t("bind.private"))
+        return
+    if message.sender_chat is not None:
+        # An admin posting "anonymously" arrives as the group itself: we cannot tell who.
+        await reply(update, caller.t("bind.anonymous"))
         return
     if not can_manage_bindings(caller.person):
         await reply(update, caller.t("bind.not_admin"))
@@ -121,6 +126,19 @@ async def unbind(update: Update, context: Context) -> None:
         return
     names = ", ".join(department_name(caller, d) for d in departments)
     await reply(update, caller.t("unbind.done", departments=names))
+
+
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup (e.g. Topics turned on): its bindings follow the new id."""
+    rt = runtime(context)
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id is None:
+        return
+    async with rt.sessions() as session:
+        await org.move_bindings(
+            session, old_chat_id=message.chat_id, new_chat_id=message.migrate_to_chat_id
+        )
 
 
 # --- /register -----------------------------------------------------------------------------------
@@ -208,7 +226,7 @@ async def register_department(update: Update, context: Context) -> int:
     async with rt.sessions() as session:
         department = await org.get_department(session, code)
         if department is None or not name or caller.staff_id is None:
-            await query.answer(caller.t("common.stale_button"))
+            await query.answer(caller.toast("common.stale_button"))
             return DEPARTMENT
         staff = await org.request_registration(
             session,
@@ -218,7 +236,22 @@ async def register_department(update: Update, context: Context) -> int:
             now=rt.clock(),
         )
         if staff is None:
-            await query.answer(caller.t("common.stale_button"))
+            await query.answer(caller.toast("common.stale_button"))
+            return ConversationHandler.END
+        if caller.person.is_admin:
+            # An administrator has nobody above them to ask: their own request is granted.
+            await org.decide_registration(
+                session,
+                staff_id=caller.staff_id,
+                department_code=department.code,
+                approve=True,
+                now=rt.clock(),
+            )
+            await query.answer()
+            dept_name = department_name(caller, department)
+            await query.edit_message_text(caller.t("register.chosen", department=dept_name))
+            await reply(update, caller.t("register.self_approved", department=dept_name))
+            context.user_data.pop(_REGISTER_NAME, None)
             return ConversationHandler.END
         approvers = await _approvers(session, rt.settings.admin_user_ids, department.code)
         approver_views = {tid: await org.view_by_telegram_id(session, tid) for tid in approvers}
@@ -243,11 +276,11 @@ async def register_department(update: Update, context: Context) -> int:
                 [
                     InlineKeyboardButton(
                         rt.catalog.text(language, "register.approve"),
-                        callback_data=callbacks.encode("reg", "ok", staff.id),
+                        callback_data=callbacks.encode("reg", "ok", staff.id, department.code),
                     ),
                     InlineKeyboardButton(
                         rt.catalog.text(language, "register.reject"),
-                        callback_data=callbacks.encode("reg", "no", staff.id),
+                        callback_data=callbacks.encode("reg", "no", staff.id, department.code),
                     ),
                 ]
             ]
@@ -301,6 +334,8 @@ def registration_conversation() -> ConversationHandler[Context]:
             },
             fallbacks=[CommandHandler("cancel", register_cancel)],
             conversation_timeout=15 * 60,
+            # /register again mid-way starts over instead of "unknown command".
+            allow_reentry=True,
             name="register",
         )
 
@@ -314,12 +349,12 @@ async def registration_decided(update: Update, context: Context) -> None:
     data = callbacks.parse(query.data)
     staff_id = data.int_arg(0) if data else None
     if data is None or data.action not in ("ok", "no") or staff_id is None:
-        await query.answer(caller.t("common.stale_button"))
+        await query.answer(caller.toast("common.stale_button"))
         return
     async with rt.sessions() as session:
         applicant = await org.get_staff(session, staff_id)
         if applicant is None:
-            await query.answer(caller.t("common.stale_button"))
+            await query.answer(caller.toast("common.stale_button"))
             return
         department = (
             await org.get_department(session, applicant.department_code)
@@ -328,17 +363,24 @@ async def registration_decided(update: Update, context: Context) -> None:
         )
         if not can_decide_registration(caller.person, applicant.department_code):
             await query.answer(
-                caller.t("register.not_allowed", department=department_name(caller, department))
+                caller.toast(
+                    "register.not_allowed", department=department_name(caller, department)
+                )
             )
             return
+        requested = data.args[1] if len(data.args) > 1 else ""
         decided = await org.decide_registration(
-            session, staff_id=staff_id, approve=data.action == "ok", now=rt.clock()
+            session,
+            staff_id=staff_id,
+            department_code=requested,
+            approve=data.action == "ok",
+            now=rt.clock(),
         )
         applicant_view = await org.view(session, staff_id)
     if decided is None:
         # Another approver was quicker; show this copy the outcome instead of live buttons.
-        await query.answer(caller.t("register.already_decided"))
-        await query.edit_message_reply_markup(reply_markup=None)
+        await query.answer(caller.toast("register.already_decided"))
+        await replace_buttons(update, None)
         return
     approved = decided.status == STATUS_ACTIVE
     await query.answer()

@@ -69,12 +69,26 @@ async def roster_document(update: Update, context: Context) -> None:
 
 
 MAX_ERROR_LINES = 30
+MAX_LINE_CHARS = 160  # a 5,000-character cell must not push the reply past Telegram's 4,096
+MAX_REPLY_CHARS = 3800
 
 
 def _failure(text: Callable[..., str], errors: Sequence[RosterError]) -> str:
     """The errors, one per line; a long list is cut so the reply stays within one message."""
-    lines = render_errors(errors, text)
-    if len(lines) > MAX_ERROR_LINES:
-        hidden = len(lines) - MAX_ERROR_LINES
-        lines = [*lines[:MAX_ERROR_LINES], text("roster.more_errors", count=hidden)]
-    return "\n".join([text("roster.failed"), *lines])
+    shortened = [
+        RosterError(e.line, e.key, {k: _short(v) for k, v in e.params.items()}) for e in errors
+    ]
+    lines = [text("roster.failed")]
+    shown = 0
+    for line in render_errors(shortened, text):
+        if shown == MAX_ERROR_LINES or sum(map(len, lines)) + len(line) > MAX_REPLY_CHARS:
+            break
+        lines.append(line)
+        shown += 1
+    if shown < len(errors):
+        lines.append(text("roster.more_errors", count=len(errors) - shown))
+    return "\n".join(lines)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else value[:39] + "…"

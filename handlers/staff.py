@@ -46,11 +46,11 @@ async def staff_button(update: Update, context: Context) -> None:
     assert query is not None
     caller = await identify(update, context)
     if not can_edit_staff(caller.person):
-        await query.answer(caller.t("staff.not_admin"))
+        await query.answer(caller.toast("staff.not_admin"))
         return
     data = callbacks.parse(query.data)
     if data is None:
-        await query.answer(caller.t("common.stale_button"))
+        await query.answer(caller.toast("common.stale_button"))
         return
     target = data.int_arg(0)
     now = rt.clock()
@@ -120,7 +120,7 @@ async def staff_button(update: Update, context: Context) -> None:
                 toast = caller.t("staff.deactivated", name=person.staff.name)
                 screen = await _page(context, caller, 0)
     if screen is None:
-        await query.answer(caller.t("common.stale_button"))
+        await query.answer(caller.toast("common.stale_button"))
         return
     await query.answer(toast)
     try:

@@ -23,6 +23,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not url.startswith("sqlite"):
+        # A database restart must not turn the next update into an apology.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,6 +86,17 @@ async def unbind_chat(session: AsyncSession, *, chat_id: int, thread_id: int | N
         )
         await session.commit()
     return codes
+
+
+async def move_bindings(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> int:
+    """Point every binding of a chat at its new id; returns how many moved."""
+    outcome = await session.exec(
+        update(ChatBinding)
+        .where(col(ChatBinding.chat_id) == old_chat_id)
+        .values(chat_id=new_chat_id)
+    )
+    await session.commit()
+    return int(outcome.rowcount)
 
 
 async def get_binding(session: AsyncSession, department_code: str) -> ChatBinding | None:
@@ -167,15 +178,24 @@ async def greet_user(
     """Record someone who talks to the bot; a roster row waiting for their username is claimed."""
     staff = await find_by_telegram_id(session, telegram_id)
     clean_username = username.lower() if username else None
-    if staff is None and clean_username:
+    waiting = None
+    if clean_username:
         result = await session.exec(
             select(Staff).where(
                 col(Staff.username) == clean_username, col(Staff.telegram_id).is_(None)
             )
         )
-        staff = result.first()
+        waiting = result.first()
+    if waiting is not None and (
+        staff is None or staff.status in (STATUS_VISITOR, STATUS_REJECTED)
+    ):
+        # The roster has a place for this person: it wins over a bare "said /start" record.
         if staff is not None:
-            staff.telegram_id = telegram_id
+            waiting.language = waiting.language or staff.language
+            await session.delete(staff)
+            await session.flush()
+        staff = waiting
+        staff.telegram_id = telegram_id
     if staff is None:
         if clean_username:
             await release_username(session, clean_username, now)
@@ -248,15 +268,32 @@ async def request_registration(
 
 
 async def decide_registration(
-    session: AsyncSession, *, staff_id: int, approve: bool, now: datetime
+    session: AsyncSession,
+    *,
+    staff_id: int,
+    department_code: str,
+    approve: bool,
+    now: datetime,
 ) -> Staff | None:
-    """Approve (as plain staff) or reject a pending request; None if it is no longer pending."""
-    staff = await session.get(Staff, staff_id)
-    if staff is None or staff.status != STATUS_PENDING:
-        return None
-    staff.status = STATUS_ACTIVE if approve else STATUS_REJECTED
-    staff.updated_at = now
-    session.add(staff)
+    """Approve (as plain staff) or reject a pending request to join this department.
+
+    None if it is no longer pending, or now asks for another department (the approver's
+    button was for the earlier request). One conditional update, so two approvers pressing
+    at once cannot both decide it.
+    """
+    outcome = await session.exec(
+        update(Staff)
+        .where(
+            col(Staff.id) == staff_id,
+            col(Staff.status) == STATUS_PENDING,
+            col(Staff.department_code) == department_code,
+        )
+        .values(status=STATUS_ACTIVE if approve else STATUS_REJECTED, updated_at=now)
+    )
+    if outcome.rowcount != 1:
+        return None  # nothing was changed, so there is nothing to roll back
+    staff = await session.get(Staff, staff_id, populate_existing=True)
+    assert staff is not None
     if approve and not await roles_of(session, staff_id):
         session.add(StaffRole(staff_id=staff_id, role="staff"))
     await session.commit()
@@ -264,17 +301,7 @@ async def decide_registration(
 
 
 async def heads_of(session: AsyncSession, department_code: str) -> list[Staff]:
-    result = await session.exec(
-        select(Staff)
-        .join(StaffRole, col(StaffRole.staff_id) == col(Staff.id))
-        .where(
-            col(Staff.department_code) == department_code,
-            col(Staff.status) == STATUS_ACTIVE,
-            col(StaffRole.role) == "head",
-        )
-        .order_by(col(Staff.id))
-    )
-    return list(result.all())
+    return await staff_with_role(session, "head", department=department_code)
 
 
 async def admin_telegram_ids(session: AsyncSession, configured: Iterable[int]) -> list[int]:
@@ -375,3 +402,27 @@ async def _touch(session: AsyncSession, staff_id: int, now: datetime) -> None:
     if staff is not None:
         staff.updated_at = now
         session.add(staff)
+
+
+async def staff_with_role(
+    session: AsyncSession, role: str, *, department: str | None = None
+) -> list[Staff]:
+    """Active people holding a role (optionally in one department), oldest first."""
+    query = (
+        select(Staff)
+        .join(StaffRole, col(StaffRole.staff_id) == col(Staff.id))
+        .where(col(Staff.status) == STATUS_ACTIVE, col(StaffRole.role) == role)
+    )
+    if department is not None:
+        query = query.where(col(Staff.department_code) == department)
+    result = await session.exec(query.order_by(col(Staff.id)))
+    return list(result.all())
+
+
+async def names_by_id(session: AsyncSession, staff_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names for a set of staff ids, in one query."""
+    wanted = {i for i in staff_ids if i is not None}
+    if not wanted:
+        return {}
+    result = await session.exec(select(Staff).where(col(Staff.id).in_(wanted)))
+    return {s.id: s.name for s in result.all() if s.id is not None}

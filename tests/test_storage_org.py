@@ -87,11 +87,17 @@ async def test_registration_approval_makes_an_active_staff_member(
         )
         assert pending is not None
         assert pending.status == STATUS_PENDING
-        approved = await org.decide_registration(
-            session, staff_id=person.id, approve=True, now=NOW
+        wrong_department = await org.decide_registration(
+            session, staff_id=person.id, department_code="eng", approve=True, now=NOW
         )
-        twice = await org.decide_registration(session, staff_id=person.id, approve=False, now=NOW)
+        approved = await org.decide_registration(
+            session, staff_id=person.id, department_code="hk", approve=True, now=NOW
+        )
+        twice = await org.decide_registration(
+            session, staff_id=person.id, department_code="hk", approve=False, now=NOW
+        )
         view = await org.view_by_telegram_id(session, 5_000_000_001)
+    assert wrong_department is None
     assert approved is not None
     assert approved.status == STATUS_ACTIVE
     assert twice is None
@@ -123,3 +129,39 @@ async def test_a_username_moves_to_its_newest_holder(sessions: SessionFactory) -
     assert old.username is None
     assert new is not None
     assert new.username == "frontdesk"
+
+
+async def test_a_visitor_who_later_gets_a_roster_username_is_merged_into_that_row(
+    sessions: SessionFactory,
+) -> None:
+    from storage.models import Staff
+
+    async with sessions() as session:
+        await org.greet_user(session, telegram_id=77, username=None, first_name="Dan", now=NOW)
+        session.add(Staff(username="dan_the_man", name="Dan Brown", status=STATUS_ACTIVE))
+        await session.commit()
+        claimed = await org.greet_user(
+            session, telegram_id=77, username="Dan_The_Man", first_name="Dan", now=NOW
+        )
+        assert await org.count_staff(session, statuses=("visitor", "active", "inactive")) == 1
+    assert claimed.name == "Dan Brown"
+    assert claimed.status == STATUS_ACTIVE
+    assert claimed.telegram_id == 77
+
+
+async def test_bindings_follow_a_group_that_became_a_supergroup(sessions: SessionFactory) -> None:
+    async with sessions() as session:
+        await org.bind_chat(
+            session,
+            department_code="hk",
+            chat_id=-4001,
+            thread_id=None,
+            chat_title="HK",
+            bound_by=1,
+            now=NOW,
+        )
+        moved = await org.move_bindings(session, old_chat_id=-4001, new_chat_id=-1004001)
+        binding = await org.get_binding(session, "hk")
+    assert moved == 1
+    assert binding is not None
+    assert binding.chat_id == -1004001

@@ -14,12 +14,19 @@ from bot.roster import RosterRow
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from sandbox import Sandbox
+from sandbox.formatting import parse_html
 from sandbox.world import SandboxChat, SandboxUser
 from storage import org
 from storage.roster import import_roster
 from tests.conftest import NOW
 
 TOKEN = "4242:E2E-TEST-TOKEN"
+
+
+def seen(runtime: Runtime, language: str, key: str, /, **params: object) -> str:
+    """A catalog text as a person sees it in the chat: HTML parsed the way Telegram does."""
+    text, _entities = parse_html(runtime.catalog.text(language, key, **params))
+    return text
 ADMIN_ID = 9001
 
 

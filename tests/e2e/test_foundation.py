@@ -6,11 +6,9 @@ from bot.runtime import Runtime
 from sandbox import Sandbox
 from storage import org
 from storage.models import STATUS_ACTIVE
-from tests.e2e.conftest import Hotel
+from tests.e2e.conftest import Hotel, seen
 
-
-def t(runtime: Runtime, language: str, key: str, /, **params: object) -> str:
-    return runtime.catalog.text(language, key, **params)
+t = seen
 
 
 # --- /start, /help, /language --------------------------------------------------------------------

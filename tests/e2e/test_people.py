@@ -9,11 +9,9 @@ from openpyxl import Workbook
 from bot.runtime import Runtime
 from sandbox import Sandbox
 from storage import org
-from tests.e2e.conftest import Hotel
+from tests.e2e.conftest import Hotel, seen
 
-
-def t(runtime: Runtime, language: str, key: str, /, **params: object) -> str:
-    return runtime.catalog.text(language, key, **params)
+t = seen
 
 
 ROSTER_CSV = (
@@ -139,3 +137,21 @@ async def test_admin_gives_a_role_and_an_evaluator_with_staff_buttons(
         head_view = await org.view(session, head_id)
     assert head_view is not None
     assert "admin" not in head_view.roles
+
+
+async def test_a_roster_full_of_long_mistakes_still_gets_a_readable_answer(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime
+) -> None:
+    admin = hotel.admin()
+    rows = [
+        f"{7000 + i},Person {i},hk,Assistant Front Office Manager {'x' * 200}" for i in range(60)
+    ]
+    content = ("telegram_id,name,department,roles\n" + "\n".join(rows)).encode()
+    await sandbox.send_document(admin, filename="roster.csv", content=content)
+    answer = await sandbox.wait_for_message(admin)
+    lines = answer["text"].splitlines()
+    assert lines[0] == t(runtime, "en", "roster.failed")
+    assert len(answer["text"]) < 4096
+    assert lines[-1].startswith("…and ")
+    async with runtime.sessions() as session:
+        assert await org.view_by_telegram_id(session, 7000) is None
