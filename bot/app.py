@@ -21,9 +21,12 @@ from telegram.ext import (
 )
 
 from bot.i18n import Catalog
+from bot.playbook import load_playbook
 from bot.runtime import RUNTIME_KEY, Runtime, utc_now
 from bot.settings import Settings
-from handlers import callbacks, common, errors, menus, org, roster, staff
+from handlers import callbacks, common, delivery, errors, menus, org, roster, staff, tasks, vip
+from handlers import visits as visit_handlers
+from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
 
 BotApplication = Application
@@ -60,8 +63,11 @@ def build_application(
 
     application.add_handlers(
         [
-            # Registration runs first: while it waits for a name, that text is its.
+            # Conversations first: while one waits for an answer, that text is its.
             org.registration_conversation(),
+            vip.vip_conversation(),
+            # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
+            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, vip.prompt_reply),
             # Everyone: greeting, help, language.
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),
@@ -78,6 +84,16 @@ def build_application(
             CallbackQueryHandler(staff.staff_button, pattern=callbacks.pattern("st")),
             CommandHandler("roster", roster.roster_command),
             MessageHandler(private & filters.Document.ALL, roster.roster_document),
+            # VIP receptions: the cross-check, the task buttons, the visits.
+            CallbackQueryHandler(vip.cross_check_button, pattern=r"^vip:(ok|ret):"),
+            CallbackQueryHandler(tasks.task_button, pattern=callbacks.pattern("t")),
+            CallbackQueryHandler(tasks.resolve_button, pattern=callbacks.pattern("p")),
+            CommandHandler("visits", visit_handlers.visits_command),
+            CommandHandler("visit", visit_handlers.visit_command),
+            CommandHandler("arrival", visit_handlers.arrival_command),
+            CommandHandler("cancelvisit", visit_handlers.cancel_visit_command),
+            CommandHandler("complete", visit_handlers.complete_command),
+            CommandHandler("export", visit_handlers.export_command),
             # What nothing above understood.
             MessageHandler(private & filters.COMMAND, common.unknown_command),
             MessageHandler(private & filters.TEXT, common.stray_text),
@@ -105,7 +121,15 @@ async def start_bot(application: BotApplication) -> None:
     """Start-up work, called by `main()` and the tests alike (post_init skips `async with`)."""
     runtime = runtime_of(application)
     await upgrade_schema(runtime.engine)
+    async with runtime.sessions() as session:
+        codes = [d.code for d in await org_storage.list_departments(session)]
+    # A malformed playbook stops start-up here, naming the file, the line and the reason.
+    runtime.playbook = load_playbook(runtime.settings.playbook_path, department_codes=codes)
     await menus.publish_command_menus(application, runtime.catalog)
+    await delivery.recover_after_restart(application.bot, runtime)
+    # Reminders are rows; one repeating job sends whatever is due, including anything that
+    # fell due while the bot was down (marked late).
+    delivery.schedule_tick(application)
 
 
 async def stop_bot(application: BotApplication) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application, runtime_of, start_bot, stop_bot
+from bot.playbook import PlaybookError
 from bot.runtime import utc_now
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -81,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.telegram_bot_token:
             print(NO_TOKEN_HELP, file=sys.stderr)
             return 2
-        asyncio.run(serve(settings))
+        try:
+            asyncio.run(serve(settings))
+        except PlaybookError as exc:
+            print(f"Cannot start: the playbook is malformed: {exc}", file=sys.stderr)
+            return 2
         return 0
     if command == "sandbox":
         if args.fresh and args.database.startswith("sqlite"):

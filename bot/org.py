@@ -111,15 +111,24 @@ def can_work_on_task(person: Person, departments: tuple[str, ...]) -> bool:
 
 def can_manage_visit(person: Person, *, announced_by_them: bool) -> bool:
     """Move the arrival, call off or close a visit: CS, the duty manager, or its announcer."""
-    return can_cross_check(person) or (person.is_active and announced_by_them) or bool(
-        person.effective_roles & OVERSEER_ROLES
+    return (
+        can_cross_check(person)
+        or (person.is_active and announced_by_them)
+        or bool(person.effective_roles & OVERSEER_ROLES)
     )
 
 
 # Which commands /help lists for a role, in order; everyone gets the first group.
 COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
 COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "admin": ("staff", "roster", "bind", "unbind"),
+    "admin": ("staff", "roster", "bind", "unbind", "vip", "visits", "export"),
+    "duty_manager": ("vip", "visits", "visit", "arrival", "complete", "cancelvisit", "export"),
+    "cs_agent": ("vip", "visits", "visit", "arrival", "complete", "cancelvisit", "export"),
+    "director": ("vip", "visits", "export"),
+    "gm": ("vip", "visits", "export"),
+    "ops_manager": ("visits", "visit"),
+    "head": ("visits", "visit"),
+    "staff": ("visits", "visit"),
 }
 
 
@@ -128,6 +137,8 @@ def help_commands(person: Person) -> list[str]:
     commands = list(COMMANDS_FOR_EVERYONE)
     if person.is_active:
         commands.remove("register")
+    if can_announce_vip(person):  # the Marketing Center and management, whatever their role
+        commands.append("vip")
     for role in ROLES:
         if role in person.effective_roles:
             commands.extend(c for c in COMMANDS_BY_ROLE.get(role, ()) if c not in commands)

@@ -16,8 +16,8 @@ from bot.i18n import LANGUAGES, Catalog
 from bot.org import COMMANDS_BY_ROLE, COMMANDS_FOR_EVERYONE
 
 # Telegram shows a group's administrators their own menu; bindings are theirs to make.
-GROUP_COMMANDS = ("start", "help", "language")
-GROUP_ADMIN_COMMANDS = ("start", "help", "language", "bind", "unbind")
+GROUP_COMMANDS = ("start", "help", "language", "visits", "visit")
+GROUP_ADMIN_COMMANDS = ("start", "help", "language", "visits", "visit", "bind", "unbind")
 PRIVATE_COMMANDS = tuple(
     dict.fromkeys(
         [*COMMANDS_FOR_EVERYONE, *(c for cmds in COMMANDS_BY_ROLE.values() for c in cmds)]

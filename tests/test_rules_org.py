@@ -32,10 +32,26 @@ def test_who_may_decide_a_registration(who: Person, department: str | None, allo
     ("who", "expected"),
     [
         (person(active=False), ["start", "help", "language", "register"]),
-        (person("staff"), ["start", "help", "language"]),
+        (person("staff"), ["start", "help", "language", "visits", "visit"]),
+        (
+            person("staff", department="mkt"),
+            ["start", "help", "language", "vip", "visits", "visit"],
+        ),
         (
             person(admin=True, active=False),
-            ["start", "help", "language", "register", "staff", "roster", "bind", "unbind"],
+            [
+                "start",
+                "help",
+                "language",
+                "register",
+                "vip",
+                "staff",
+                "roster",
+                "bind",
+                "unbind",
+                "visits",
+                "export",
+            ],
         ),
         (person("admin", active=False), ["start", "help", "language", "register"]),
     ],

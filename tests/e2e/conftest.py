@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from telegram import Update
@@ -40,6 +42,25 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     assert sb.violations == []
 
 
+class FakeClock:
+    """The bot's clock in tests: it stands still until the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
 @pytest.fixture
 def settings(database_url: str, sandbox: Sandbox) -> Settings:
     return load_settings(
@@ -49,6 +70,10 @@ def settings(database_url: str, sandbox: Sandbox) -> Settings:
         database_url=database_url,
         admin_user_ids=str(ADMIN_ID),
         default_language="zh",
+        # The tick runs on real time but reads the fake clock: moving the clock a day takes
+        # one tick, 50 ms, instead of a day.
+        tick_seconds=0.05,
+        card_window_seconds=10,
     )
 
 
@@ -58,19 +83,18 @@ def handler_errors() -> list[BaseException]:
     return []
 
 
-@pytest.fixture
-async def app(
-    settings: Settings, handler_errors: list[BaseException]
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, clock: FakeClock, failures: list[BaseException]
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The bot as `python -m bot run` builds it, polling the sandbox; fails on any error."""
-    application = build_application(settings, clock=lambda: NOW)
-    failures = handler_errors
+    """The bot as `python -m bot run` builds it, polling the sandbox, until the block ends."""
+    application = build_application(settings, clock=clock)
 
-    async def fail_on_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def record_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.error is not None:
             failures.append(context.error)
 
-    application.add_error_handler(fail_on_error)
+    application.add_error_handler(record_error)
     async with application:
         await start_bot(application)
         assert application.updater is not None
@@ -78,11 +102,22 @@ async def app(
             poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
-        yield application
-        await application.updater.stop()
-        await application.stop()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
     await stop_bot(application)
-    assert failures == [], f"a handler raised: {failures!r}"
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, clock: FakeClock, handler_errors: list[BaseException]
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The running bot; the test fails if any handler raised."""
+    async with running_bot(settings, clock, handler_errors) as application:
+        yield application
+    assert handler_errors == [], f"a handler raised: {handler_errors!r}"
 
 
 @pytest.fixture

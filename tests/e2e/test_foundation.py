@@ -74,7 +74,7 @@ async def test_command_menus_are_published_per_scope_and_language(
     group_en = sandbox.commands({"type": "all_group_chats"}, "en")
     admins_en = sandbox.commands({"type": "all_chat_administrators"}, "en")
     assert {c["command"] for c in private_zh} >= {"start", "help", "language", "register"}
-    assert {c["command"] for c in group_en} == {"start", "help", "language"}
+    assert {c["command"] for c in group_en} == {"start", "help", "language", "visits", "visit"}
     assert {"bind", "unbind"} <= {c["command"] for c in admins_en}
     assert next(c for c in private_zh if c["command"] == "help")["description"] == "查看可用功能"
 

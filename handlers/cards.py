@@ -1,0 +1,156 @@
+"""The live status card: one message per visit in the CS chat, pinned, edited in place.
+
+Changes only mark the visit dirty; the tick redraws a dirty card at most once per window
+(CARD_WINDOW_SECONDS on the bot's clock), so a burst of thirty check-offs is one edit, and
+a group stays inside Telegram's twenty edits a minute.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+
+from bot.reception import task_mark
+from bot.runtime import Runtime
+from bot.when import format_local
+from storage import org, visits
+from storage.models import TASK_DONE, Visit
+
+log = logging.getLogger(__name__)
+
+
+async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
+    """Every task with ✅ / ⏳ / ⚠️ / 🔺, who and when, and the party, vehicles and rooms."""
+    language = rt.settings.default_language
+    t = rt.catalog.text
+    zone = rt.settings.zone
+    async with rt.sessions() as session:
+        tasks = await visits.tasks_of(session, visit.id or 0)
+        problems = await visits.problems_of(session, visit.id or 0, open_only=True)
+        names = await org.names_by_id(
+            session, [x for task in tasks for x in (task.claimed_by, task.done_by)]
+        )
+        counts = {task.id: 0 for task in tasks}
+        for problem in problems:
+            counts[problem.task_id] = counts.get(problem.task_id, 0) + 1
+        item_progress = {}
+        for task in tasks:
+            items = await visits.items_of(session, task.id or 0)
+            if items:
+                item_progress[task.id] = (sum(1 for i in items if i.done_at), len(items))
+    guest = " · ".join(p for p in (visit.guest, visit.company, visit.group_name) if p)
+    parking = next((task for task in tasks if task.key == "parking"), None)
+    if parking is None:
+        parking_text = t(language, "card.parking_none")
+    elif parking.status == TASK_DONE:
+        parking_text = t(language, "card.parking_done", name=names.get(parking.done_by or 0, "?"))
+    else:
+        parking_text = t(language, "card.parking_pending")
+    lines = [
+        t(language, "card.title", visit=visit.id, guest=guest),
+        t(
+            language,
+            "card.arrival",
+            arrival=format_local(visit.arrival_at, zone),
+            status=t(language, f"card.status.{visit.status}"),
+        ),
+        t(
+            language,
+            "card.party",
+            party=visit.party_size,
+            vehicles=visit.vehicles,
+            parking=parking_text,
+        ),
+        t(language, "card.rooms", rooms=visit.rooms or t(language, "notice.none")),
+        "",
+    ]
+    for task in tasks:
+        mark = task_mark(
+            done=task.status == TASK_DONE,
+            open_problems=counts.get(task.id, 0),
+            escalated_level=task.escalated_level,
+            remind_at=task.remind_at,
+            due_at=task.due_at,
+            now=now,
+        )
+        if task.status == "cancelled":
+            mark = "✖️"
+        when = task.remind_at.astimezone(zone).strftime("%H:%M") if task.remind_at else "—"
+        title = task.title_zh if language == "zh" else task.title_en
+        line = f"{mark} {when} {html.escape(title)}"
+        if task.id in item_progress:
+            done, total = item_progress[task.id]
+            line += f" ({done}/{total})"
+        if task.status == TASK_DONE:
+            done_at = task.done_at.astimezone(zone).strftime("%H:%M") if task.done_at else ""
+            line += " — " + html.escape(f"{names.get(task.done_by or 0, '?')} {done_at}")
+        elif task.claimed_by:
+            line += " — " + html.escape(
+                t(language, "card.claimed", name=names.get(task.claimed_by, "?"))
+            )
+        lines.append(line)
+    if problems:
+        lines.append("")
+        lines.append(t(language, "card.problems", count=len(problems)))
+        for problem in problems[:5]:
+            lines.append("⚠️ " + html.escape(problem.text[:120]))
+    lines.append("")
+    lines.append(t(language, "card.updated", at=now.astimezone(zone).strftime("%H:%M")))
+    return "\n".join(lines)
+
+
+async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
+    """Redraw (or first post and pin) every card that changed and is outside its window."""
+    now = rt.clock()
+    window = timedelta(seconds=rt.settings.card_window_seconds)
+    async with rt.sessions() as session:
+        dirty = await visits.cards_to_draw(session, now=now, quiet_since=now - window)
+        binding = await org.get_binding(session, "cs")
+    for visit in dirty:
+        assert visit.id is not None
+        seen = visit.card_dirty_at
+        try:
+            text = await card_text(rt, visit, now=now)
+            if visit.card_message_id is None:
+                if binding is None:
+                    # No CS chat yet: nothing to draw on. Binding one later shows the card.
+                    async with rt.sessions() as session:
+                        await visits.card_drawn(
+                            session, visit_id=visit.id, now=now, dirty_seen=seen
+                        )
+                    continue
+                message = await bot.send_message(
+                    binding.chat_id, text, message_thread_id=binding.thread_id
+                )
+                try:
+                    await bot.pin_chat_message(
+                        binding.chat_id, message.message_id, disable_notification=True
+                    )
+                except TelegramError as exc:
+                    log.warning("could not pin the status card: %s", exc)
+                async with rt.sessions() as session:
+                    await visits.card_drawn(
+                        session,
+                        visit_id=visit.id,
+                        now=now,
+                        dirty_seen=seen,
+                        chat_id=message.chat_id,
+                        thread_id=binding.thread_id,
+                        message_id=message.message_id,
+                    )
+                continue
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=visit.card_chat_id, message_id=visit.card_message_id
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message:
+                    raise
+            async with rt.sessions() as session:
+                await visits.card_drawn(session, visit_id=visit.id, now=now, dirty_seen=seen)
+        except TelegramError:
+            log.exception("could not draw the status card of visit %s", visit.id)

@@ -1,0 +1,143 @@
+"""Everything the bot sends on its own: the outbox of timed messages (assignments,
+reminders, escalations) and the live status card. One repeating job (`hotel:tick`) drives
+both; handlers call `run_outbox` right after a change so nobody waits for the next tick.
+
+Exactly once: a reminder row is claimed by a conditional update before it is sent and
+marked sent after; a row left claimed by a crash is never resent but reported to CS.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.ext import Application, ContextTypes
+
+from bot.reception import is_late_send
+from bot.runtime import RUNTIME_KEY, Runtime
+from handlers import cards, tasks
+from storage import org, visits
+from storage.models import Reminder, VisitTask
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "hotel:tick"
+
+
+def _runtime(application: Application) -> Runtime:
+    value = application.bot_data[RUNTIME_KEY]
+    assert isinstance(value, Runtime)
+    return value
+
+
+async def send_private(bot: Bot, telegram_id: int, text: str, **kwargs: Any) -> Message | None:
+    """A private message; someone who never opened a chat with the bot is logged, not fatal."""
+    try:
+        return await bot.send_message(telegram_id, text, **kwargs)
+    except Forbidden as exc:
+        log.warning("cannot write to %s first: %s", telegram_id, exc)
+    except BadRequest as exc:
+        log.warning("private message to %s refused: %s", telegram_id, exc)
+    return None
+
+
+async def send_to_department(
+    bot: Bot, rt: Runtime, department: str, text: str, **kwargs: Any
+) -> Message | None:
+    """A message to the department's bound chat or topic; None when it has none."""
+    async with rt.sessions() as session:
+        binding = await org.get_binding(session, department)
+    if binding is None:
+        return None
+    return await bot.send_message(
+        binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs
+    )
+
+
+# --- The tick ------------------------------------------------------------------------------------
+
+
+def schedule_tick(application: Application) -> None:
+    rt = _runtime(application)
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        _tick,
+        interval=rt.settings.tick_seconds,
+        first=0.0,
+        name=TICK_JOB,
+        job_kwargs={
+            "id": TICK_JOB,
+            "replace_existing": True,
+            # A late tick still runs (the default grace of 1 s would silently drop it),
+            # and a slow one is never run twice at once.
+            "misfire_grace_time": None,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_outbox(context.application)
+
+
+async def run_outbox(application: Application) -> None:
+    """Send every reminder that is due, then redraw the status cards that changed."""
+    rt = _runtime(application)
+    while True:
+        now = rt.clock()
+        async with rt.sessions() as session:
+            due = await visits.claim_due_reminders(session, now=now)
+        for reminder in due:
+            await _deliver_one(application.bot, rt, reminder, now)
+        if len(due) < 50:
+            break
+    await cards.draw_changed_cards(application.bot, rt)
+
+
+async def _deliver_one(bot: Bot, rt: Runtime, reminder: Reminder, now: datetime) -> None:
+    assert reminder.id is not None
+    late = is_late_send(reminder.due_at, now)
+    try:
+        await tasks.deliver(bot, rt, reminder, late=late, now=now)
+    except TimedOut:
+        # Telegram may have delivered it before the answer timed out: never resend.
+        log.exception("reminder %s timed out; it may or may not have arrived", reminder.id)
+        await report_uncertain(bot, rt, [reminder])
+    except TelegramError:
+        log.exception("reminder %s refused by Telegram; retrying on the next tick", reminder.id)
+        async with rt.sessions() as session:
+            await visits.release_reminder(session, reminder_id=reminder.id)
+        return
+    async with rt.sessions() as session:
+        await visits.finish_reminder(session, reminder_id=reminder.id, now=now, late=late)
+
+
+async def recover_after_restart(bot: Bot, rt: Runtime) -> None:
+    """Reminders a previous run was sending when it stopped: reported, never resent."""
+    async with rt.sessions() as session:
+        interrupted = await visits.interrupted_reminders(session)
+    if interrupted:
+        await report_uncertain(bot, rt, interrupted)
+
+
+async def report_uncertain(bot: Bot, rt: Runtime, reminders: list[Reminder]) -> None:
+    language = rt.settings.default_language
+    for reminder in reminders:
+        async with rt.sessions() as session:
+            task: VisitTask | None = await visits.get_task(session, reminder.task_id)
+        if task is None:
+            continue
+        title = task.title_zh if language == "zh" else task.title_en
+        text = rt.catalog.text(language, "task.uncertain", visit=task.visit_id, title=title)
+        try:
+            await send_to_department(bot, rt, "cs", text)
+        except TelegramError:
+            log.exception("could not report an uncertain reminder")
+
+
+def card_window(rt: Runtime) -> timedelta:
+    return timedelta(seconds=rt.settings.card_window_seconds)

@@ -1,0 +1,506 @@
+"""A visit's tasks in the department chats: assignments, reminders and escalations (sent by
+the outbox), and the buttons staff press on them — 🙋 Claim, ✅ Done, checklist ticks,
+⚠️ Problem (described in a ForceReply) and ✔️ Resolved.
+
+Group messages are in the hotel's default language: a department chat has many readers.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
+
+from bot.org import can_work_on_task
+from bot.reception import decode_escalation, relative_time
+from bot.runtime import Runtime
+from bot.when import format_local
+from handlers import callbacks
+from handlers.base import (
+    Caller,
+    Context,
+    identify,
+    pressed_message,
+    replace_buttons,
+    reply,
+    runtime,
+)
+from storage import org, visits
+from storage.models import TASK_DONE, Reminder, TaskCheckItem, Visit, VisitTask
+
+log = logging.getLogger(__name__)
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def _title(task: VisitTask, language: str) -> str:
+    return task.title_zh if language == "zh" else task.title_en
+
+
+def _local(rt: Runtime, moment: datetime | None) -> str:
+    return format_local(moment, rt.settings.zone) if moment else "—"
+
+
+def guest_line(visit: Visit) -> str:
+    parts = [p for p in (visit.guest, visit.company, visit.group_name) if p]
+    return " · ".join(parts)
+
+
+async def task_text(
+    rt: Runtime, language: str, task: VisitTask, visit: Visit, *, header: str, now: datetime
+) -> str:
+    """The body every task message shares: what, for whom, when, where, and who has it."""
+    t = rt.catalog.text
+    async with rt.sessions() as session:
+        items = await visits.items_of(session, task.id or 0)
+        names = await org.names_by_id(
+            session, [task.claimed_by, task.done_by, *(i.done_by for i in items)]
+        )
+        departments = [
+            await org.get_department(session, code) for code in task.departments.split(",")
+        ]
+    lines = [header]
+    if task.urgent and task.status != TASK_DONE:
+        lines.append(t(language, "task.urgent"))
+    lines.append(f"<b>{html.escape(_title(task, language))}</b>")
+    lines.append(t(language, "task.for", guest=guest_line(visit), visit=visit.id))
+    dept_names = ", ".join(
+        (d.name_zh if language == "zh" else d.name_en) for d in departments if d is not None
+    )
+    lines.append(t(language, "task.departments", departments=dept_names))
+    if task.remind_at is not None:
+        key, params = relative_time(task.remind_at, now)
+        lines.append(
+            t(
+                language,
+                "task.when",
+                start=_local(rt, task.remind_at),
+                relative=t(language, key, **params),
+            )
+        )
+    if task.due_at is not None and task.due_at != task.remind_at:
+        lines.append(t(language, "task.due", due=_local(rt, task.due_at)))
+    lines.append(t(language, "task.arrival", arrival=_local(rt, visit.arrival_at)))
+    lines.append(
+        t(
+            language,
+            "task.party",
+            party=visit.party_size,
+            vehicles=visit.vehicles,
+            rooms=visit.rooms or t(language, "notice.none"),
+        )
+    )
+    details = task.details_zh if language == "zh" else task.details_en
+    if details:
+        lines.append(html.escape(details))
+    for item in items:
+        mark = "☑️" if item.done_at else "☐"
+        label = item.label_zh if language == "zh" else item.label_en
+        who = f" — {html.escape(names.get(item.done_by or 0, ''))}" if item.done_at else ""
+        lines.append(f"{mark} {html.escape(label)}{who}")
+    if task.status == TASK_DONE:
+        lines.append(
+            t(
+                language,
+                "task.done_by",
+                name=names.get(task.done_by or 0, "?"),
+                at=_local(rt, task.done_at),
+            )
+        )
+    elif task.claimed_by:
+        lines.append(t(language, "task.claimed_by", name=names.get(task.claimed_by, "?")))
+    return "\n".join(lines)
+
+
+def task_keyboard(
+    rt: Runtime, language: str, task: VisitTask, items: list[TaskCheckItem]
+) -> InlineKeyboardMarkup:
+    t = rt.catalog.text
+    problem = InlineKeyboardButton(
+        t(language, "task.button.problem"), callback_data=callbacks.encode("t", "prob", task.id)
+    )
+    if task.status == TASK_DONE:
+        return InlineKeyboardMarkup([[problem]])
+    rows = []
+    for item in items:
+        if item.done_at is None:
+            label = item.label_zh if language == "zh" else item.label_en
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        "☐ " + label, callback_data=callbacks.encode("t", "item", item.id)
+                    )
+                ]
+            )
+    first = [
+        InlineKeyboardButton(
+            t(language, "task.button.claim"), callback_data=callbacks.encode("t", "claim", task.id)
+        )
+    ]
+    if not items:
+        first.append(
+            InlineKeyboardButton(
+                t(language, "task.button.done"),
+                callback_data=callbacks.encode("t", "done", task.id),
+            )
+        )
+    return InlineKeyboardMarkup([first, *rows, [problem]])
+
+
+# --- Delivery (called by the outbox) -------------------------------------------------------------
+
+
+async def deliver(bot: Bot, rt: Runtime, reminder: Reminder, *, late: bool, now: datetime) -> None:
+    async with rt.sessions() as session:
+        task = await visits.get_task(session, reminder.task_id)
+        visit = await visits.get_visit(session, reminder.visit_id)
+    if task is None or visit is None or task.status != "pending":
+        return  # done or called off since: nothing to say
+    if reminder.kind == "assign":
+        await _to_departments(bot, rt, task, visit, "task.header.assign", now, kind="assignment")
+    elif reminder.kind == "remind":
+        header = "task.header.remind_late" if late else "task.header.remind"
+        await _to_departments(bot, rt, task, visit, header, now, kind="reminder")
+    elif reminder.kind == "escalate":
+        await _escalate(bot, rt, task, visit, reminder.level, now)
+
+
+async def _to_departments(
+    bot: Bot,
+    rt: Runtime,
+    task: VisitTask,
+    visit: Visit,
+    header_key: str,
+    now: datetime,
+    *,
+    kind: str,
+) -> None:
+    language = rt.settings.default_language
+    async with rt.sessions() as session:
+        items = await visits.items_of(session, task.id or 0)
+        claimant = await org.get_staff(session, task.claimed_by) if task.claimed_by else None
+    header = rt.catalog.text(language, header_key)
+    text = await task_text(rt, language, task, visit, header=header, now=now)
+    if kind == "reminder" and claimant is not None and claimant.telegram_id:
+        mention = f'<a href="tg://user?id={claimant.telegram_id}">{html.escape(claimant.name)}</a>'
+        text = f"👤 {mention}\n{text}"
+    missing = []
+    for department in task.departments.split(","):
+        async with rt.sessions() as session:
+            binding = await org.get_binding(session, department)
+        if binding is None:
+            missing.append(department)
+            continue
+        message = await bot.send_message(
+            binding.chat_id,
+            text,
+            message_thread_id=binding.thread_id,
+            reply_markup=task_keyboard(rt, language, task, items),
+        )
+        async with rt.sessions() as session:
+            await visits.record_message(
+                session,
+                task_id=task.id or 0,
+                department=department,
+                chat_id=message.chat_id,
+                thread_id=binding.thread_id,
+                message_id=message.message_id,
+                kind=kind,
+            )
+    if missing:
+        await _report_unbound(bot, rt, task, visit, missing)
+
+
+async def _report_unbound(
+    bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, missing: list[str]
+) -> None:
+    """A department without a chat is never skipped silently: CS and the announcer hear."""
+    from handlers.delivery import send_private, send_to_department
+
+    codes = ", ".join(missing)
+    language = rt.settings.default_language
+    text = rt.catalog.text(
+        language, "task.unbound", departments=codes, title=_title(task, language), visit=visit.id
+    )
+    if "cs" not in missing:
+        await send_to_department(bot, rt, "cs", text)
+    async with rt.sessions() as session:
+        announcer = await org.view(session, visit.announced_by)
+    if announcer and announcer.staff.telegram_id:
+        from handlers.base import language_for
+
+        private_language = language_for(rt, announcer)
+        await send_private(
+            bot,
+            announcer.staff.telegram_id,
+            rt.catalog.text(
+                private_language,
+                "task.unbound",
+                departments=codes,
+                title=_title(task, private_language),
+                visit=visit.id,
+            ),
+        )
+
+
+async def _escalate(
+    bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, level: int, now: datetime
+) -> None:
+    """One level of the chain: the department chat, its head, the duty manager, CS's lead."""
+    from handlers.base import language_for
+    from handlers.delivery import send_private
+
+    levels = decode_escalation(task.escalation)
+    if level < 1 or level > len(levels):
+        return
+    targets = levels[level - 1].notify
+    responsible = task.departments.split(",")[0]
+    minutes = round((now - task.due_at).total_seconds() / 60) if task.due_at else 0
+    people = []
+    async with rt.sessions() as session:
+        if "head" in targets:
+            people += await org.heads_of(session, responsible)
+        if "duty_manager" in targets:
+            people += await org.staff_with_role(session, "duty_manager")
+        if "cs_lead" in targets:
+            people += await org.heads_of(session, "cs")
+        views = {p.id: await org.view(session, p.id or 0) for p in people}
+    language = rt.settings.default_language
+    if "department" in targets:
+        text = (
+            rt.catalog.text(language, "task.header.escalate", minutes=minutes)
+            + "\n"
+            + await task_text(rt, language, task, visit, header="", now=now)
+        )
+        from handlers.delivery import send_to_department
+
+        await send_to_department(bot, rt, responsible, text.replace("\n\n", "\n"))
+    seen: set[int] = set()
+    for person in people:
+        if person.telegram_id is None or person.telegram_id in seen:
+            continue
+        seen.add(person.telegram_id)
+        private_language = language_for(rt, views[person.id])
+        header = rt.catalog.text(private_language, "task.header.escalate", minutes=minutes)
+        text = await task_text(rt, private_language, task, visit, header=header, now=now)
+        await send_private(bot, person.telegram_id, text)
+    async with rt.sessions() as session:
+        await visits.mark_escalated(session, task_id=task.id or 0, level=level, now=now)
+
+
+async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
+    """Redraw every message carrying this task's buttons, so no copy shows stale state."""
+    now = rt.clock()
+    language = rt.settings.default_language
+    async with rt.sessions() as session:
+        task = await visits.get_task(session, task_id)
+        assert task is not None
+        visit = await visits.get_visit(session, task.visit_id)
+        assert visit is not None
+        items = await visits.items_of(session, task_id)
+        sent = await visits.messages_of(session, task_id)
+    for message in sent:
+        key = "task.header.assign" if message.kind == "assignment" else "task.header.remind"
+        header = rt.catalog.text(language, key)
+        text = await task_text(rt, language, task, visit, header=header, now=now)
+        try:
+            await bot.edit_message_text(
+                text,
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                reply_markup=task_keyboard(rt, language, task, items),
+            )
+        except BadRequest as exc:
+            # The relative time in the text may be all that differs: not worth an error.
+            if "not modified" not in exc.message:
+                log.warning("could not redraw task message %s: %s", message.message_id, exc)
+
+
+# --- Buttons -----------------------------------------------------------------------------------
+
+
+async def task_button(update: Update, context: Context) -> None:
+    """🙋 Claim, ✅ Done, a checklist tick, or ⚠️ Problem on a task message."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    ref = data.int_arg(0) if data else None
+    if data is None or ref is None or data.action not in ("claim", "done", "item", "prob"):
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    async with rt.sessions() as session:
+        if data.action == "item":
+            item = await session.get(TaskCheckItem, ref)
+            task = await visits.get_task(session, item.task_id) if item else None
+        else:
+            task = await visits.get_task(session, ref)
+    if task is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    if not can_work_on_task(caller.person, tuple(task.departments.split(","))):
+        await query.answer(caller.toast("task.not_yours"), show_alert=True)
+        return
+    assert caller.staff_id is not None
+    now = rt.clock()
+    if data.action == "prob":
+        await _ask_for_problem(update, context, caller, task)
+        return
+    async with rt.sessions() as session:
+        if data.action == "claim":
+            change = await visits.claim_task(
+                session, task_id=task.id or 0, by=caller.staff_id, now=now
+            )
+        elif data.action == "done":
+            change = await visits.complete_task(
+                session, task_id=task.id or 0, by=caller.staff_id, now=now
+            )
+        else:
+            ticked = await visits.tick_item(session, item_id=ref, by=caller.staff_id, now=now)
+            change = ticked[0] if ticked else None
+    if change is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    if not change.changed:
+        await query.answer(caller.toast(f"task.refused.{change.reason}"))
+        return
+    await query.answer(caller.toast(f"task.ok.{data.action}"))
+    await refresh_task_messages(context.bot, rt, task.id or 0)
+    from handlers.delivery import run_outbox
+
+    await run_outbox(context.application)
+
+
+async def _ask_for_problem(
+    update: Update, context: Context, caller: Caller, task: VisitTask
+) -> None:
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    message = pressed_message(update)
+    if message is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    await query.answer()
+    language = rt.settings.default_language if message.chat.type != "private" else caller.language
+    prompt = await message.reply_text(
+        rt.catalog.text(
+            language, "task.problem_ask", name=caller.user.full_name, title=_title(task, language)
+        ),
+        reply_markup=ForceReply(
+            selective=True,
+            input_field_placeholder=rt.catalog.text(language, "task.problem_placeholder"),
+        ),
+        do_quote=False,
+    )
+    async with rt.sessions() as session:
+        await visits.add_prompt(
+            session,
+            chat_id=prompt.chat_id,
+            message_id=prompt.message_id,
+            telegram_user_id=caller.user.id,
+            kind="problem",
+            ref_id=task.id or 0,
+            now=rt.clock(),
+        )
+
+
+async def problem_described(
+    update: Update, context: Context, caller: Caller, task_id: int, text: str
+) -> None:
+    """The reply describing a problem: saved, and sent to the task's departments and CS."""
+    rt = runtime(context)
+    assert caller.staff_id is not None
+    async with rt.sessions() as session:
+        problem = await visits.report_problem(
+            session, task_id=task_id, by=caller.staff_id, text=text, now=rt.clock()
+        )
+        task = await visits.get_task(session, task_id)
+    if problem is None or task is None:
+        await reply(update, caller.t("task.refused.visit_closed"))
+        return
+    language = rt.settings.default_language
+    notice = rt.catalog.text(
+        language,
+        "task.problem_notice",
+        name=caller.user.full_name,
+        title=_title(task, language),
+        text=text,
+        visit=task.visit_id,
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    rt.catalog.text(language, "task.button.resolved"),
+                    callback_data=callbacks.encode("p", "res", problem.id),
+                )
+            ]
+        ]
+    )
+    departments = list(dict.fromkeys([*task.departments.split(","), "cs"]))
+    delivered_to: set[tuple[int, int | None]] = set()
+    for department in departments:
+        async with rt.sessions() as session:
+            binding = await org.get_binding(session, department)
+        if binding is None or (binding.chat_id, binding.thread_id) in delivered_to:
+            continue
+        delivered_to.add((binding.chat_id, binding.thread_id))
+        try:
+            await context.bot.send_message(
+                binding.chat_id, notice, message_thread_id=binding.thread_id, reply_markup=keyboard
+            )
+        except TelegramError:
+            log.exception("problem notice not delivered to %s", department)
+    message = update.effective_message
+    assert message is not None
+    here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
+    if here not in delivered_to:
+        await reply(update, caller.t("task.problem_saved"))
+    from handlers.delivery import run_outbox
+
+    await run_outbox(context.application)
+
+
+async def resolve_button(update: Update, context: Context) -> None:
+    """✔️ Resolved on a problem notice."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    problem_id = data.int_arg(0) if data else None
+    async with rt.sessions() as session:
+        problem = await visits.get_problem(session, problem_id) if problem_id else None
+        task = await visits.get_task(session, problem.task_id) if problem else None
+    if problem is None or task is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    departments = (*task.departments.split(","), "cs")
+    if not can_work_on_task(caller.person, departments):
+        await query.answer(caller.toast("task.not_yours"), show_alert=True)
+        return
+    assert caller.staff_id is not None
+    async with rt.sessions() as session:
+        resolved = await visits.resolve_problem(
+            session, problem_id=problem.id or 0, by=caller.staff_id, now=rt.clock()
+        )
+    if resolved is None:
+        await query.answer(caller.toast("task.refused.already_resolved"))
+        await replace_buttons(update, None)
+        return
+    await query.answer(caller.toast("task.ok.resolved"))
+    message = pressed_message(update)
+    original = message.text_html if message and message.text else ""
+    language = rt.settings.default_language
+    await query.edit_message_text(
+        original + "\n" + rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
+    )
+    from handlers.delivery import run_outbox
+
+    await run_outbox(context.application)

@@ -1,0 +1,643 @@
+"""/vip: a manager announces a VIP in a private chat; the duty manager or CS cross-checks it.
+
+The notice is asked field by field, or pasted whole as `Field: value` lines:
+
+```mermaid
+stateDiagram-v2
+    [*] --> ASK: /vip
+    [*] --> SUMMARY: /vip + pasted lines (all valid)
+    ASK --> ASK: an answer (valid → next field; wrong → the reason, asked again)
+    ASK --> SUMMARY: last field answered
+    SUMMARY --> PICK: ✏️ Edit a field
+    PICK --> EDIT: a field button
+    EDIT --> SUMMARY: a valid answer
+    SUMMARY --> [*]: ✅ Send for cross-check / ✖️ Cancel
+    ASK --> [*]: /cancel
+```
+
+Sent notices go to every duty manager (private) and the CS chat with ✅ Confirm and
+↩️ Return; a return asks the reason with ForceReply and hands the notice back to its
+announcer, who can correct it (✏️ Correct) and send it again.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from typing import Any
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.i18n import Catalog
+from bot.notice import FIELDS, OPTIONAL, FieldError, Notice, parse_pasted, parse_value
+from bot.org import can_announce_vip, can_cross_check
+from bot.reception import plan_visit
+from bot.runtime import Runtime
+from bot.when import format_local
+from handlers import callbacks, delivery
+from handlers.base import (
+    Caller,
+    Context,
+    identify,
+    is_private,
+    language_for,
+    pressed_message,
+    replace_buttons,
+    reply,
+    runtime,
+)
+from storage import org, visits
+from storage.models import VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
+
+log = logging.getLogger(__name__)
+
+ASK, SUMMARY, PICK, EDIT = range(4)
+_STATE = "vip_notice"  # user_data key: {"notice": Notice, "field": str, "visit_id": int | None}
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def field_value_text(
+    catalog: Catalog, language: str, rt: Runtime, notice: Notice, name: str
+) -> str:
+    value = getattr(notice, name)
+    if name == "arrival" and value is not None:
+        return format_local(value, rt.settings.zone)
+    if name == "vehicles" and value == 0:
+        return catalog.text(language, "notice.none")
+    if value in (None, ""):
+        return catalog.text(language, "notice.none")
+    return str(value)
+
+
+def notice_text(catalog: Catalog, language: str, rt: Runtime, notice: Notice) -> str:
+    lines = []
+    for name in FIELDS:
+        label = catalog.text(language, f"notice.label.{name}")
+        value = field_value_text(catalog, language, rt, notice, name)
+        if name in (
+            "guest",
+            "company",
+            "group",
+            "titles",
+            "rooms",
+            "itinerary",
+            "requirements",
+            "standard",
+        ) and value == catalog.text(language, "notice.none"):
+            continue
+        lines.append(f"{label}: {_escape(value)}")
+    return "\n".join(lines)
+
+
+def _escape(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def error_text(caller_t: Any, error: FieldError) -> str:
+    return str(caller_t(error.key, **error.params))
+
+
+# --- The conversation ----------------------------------------------------------------------------
+
+
+async def vip_start(update: Update, context: Context) -> int:
+    """Starts a notice: asks the first field, or reads a pasted notice whole."""
+    caller = await identify(update, context)
+    if not is_private(update):
+        await reply(update, caller.t("common.private_only", bot=context.bot.username))
+        return ConversationHandler.END
+    if not can_announce_vip(caller.person):
+        await reply(update, caller.t("vip.not_allowed"))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    message = update.effective_message
+    assert message is not None
+    # Anything after "/vip" is a pasted notice; "/vip" alone starts the questions.
+    body = re.sub(r"^/vip(@\w+)?", "", message.text or "", count=1).strip()
+    if body:
+        return await _read_pasted(update, context, caller, body)
+    context.user_data[_STATE] = {"notice": Notice(), "field": FIELDS[0], "visit_id": None}
+    await reply(update, caller.t("vip.intro"))
+    await _ask(update, caller, FIELDS[0])
+    return ASK
+
+
+async def _read_pasted(update: Update, context: Context, caller: Caller, body: str) -> int:
+    rt = runtime(context)
+    assert context.user_data is not None
+    notice, errors = parse_pasted(body, now=rt.clock(), zone=rt.settings.zone)
+    if errors:
+        lines = [caller.t("vip.pasted_errors")]
+        for error in errors:
+            reason = error_text(caller.t, error.error)
+            field = caller.t(f"notice.label.{error.field_name}") if error.field_name else ""
+            if error.line:
+                lines.append(
+                    caller.t("vip.pasted_line", line=error.line, field=field or "—", reason=reason)
+                )
+            else:
+                lines.append(caller.t("vip.pasted_missing", field=field))
+        lines.append(caller.t("vip.pasted_fields"))
+        await reply(update, "\n".join(lines))
+        return ConversationHandler.END
+    context.user_data[_STATE] = {"notice": notice, "field": None, "visit_id": None}
+    await _show_summary(update, context, caller)
+    return SUMMARY
+
+
+async def _ask(update: Update, caller: Caller, name: str) -> None:
+    hint = caller.t("vip.skip_hint") if name in OPTIONAL or name in ("guest", "company") else ""
+    await reply(update, caller.t(f"notice.ask.{name}") + (f"\n{hint}" if hint else ""))
+
+
+async def vip_answer(update: Update, context: Context) -> int:
+    """One answer in the step-by-step notice: saved if valid, else the reason and ask again."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    assert context.user_data is not None
+    state = context.user_data.get(_STATE)
+    message = update.effective_message
+    assert message is not None
+    if not state or not state.get("field"):
+        await reply(update, caller.t("vip.expired"))
+        return ConversationHandler.END
+    name = state["field"]
+    value = parse_value(name, message.text or "", now=rt.clock(), zone=rt.settings.zone)
+    if isinstance(value, FieldError):
+        await reply(update, error_text(caller.t, value) + "\n" + caller.t(f"notice.ask.{name}"))
+        return ASK
+    notice: Notice = state["notice"].with_value(name, value)
+    if name == "company" and not (notice.guest or notice.company):
+        await reply(update, caller.t("notice.error.guest_or_company"))
+        return ASK
+    state["notice"] = notice
+    index = FIELDS.index(name)
+    if index + 1 < len(FIELDS):
+        state["field"] = FIELDS[index + 1]
+        await _ask(update, caller, FIELDS[index + 1])
+        return ASK
+    state["field"] = None
+    await _show_summary(update, context, caller)
+    return SUMMARY
+
+
+async def _show_summary(update: Update, context: Context, caller: Caller) -> None:
+    rt = runtime(context)
+    assert context.user_data is not None
+    notice: Notice = context.user_data[_STATE]["notice"]
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    caller.t("vip.send"), callback_data=callbacks.encode("ni", "send")
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    caller.t("vip.edit"), callback_data=callbacks.encode("ni", "edit")
+                ),
+                InlineKeyboardButton(
+                    caller.t("vip.cancel"), callback_data=callbacks.encode("ni", "cancel")
+                ),
+            ],
+        ]
+    )
+    text = caller.t("vip.summary") + "\n\n" + notice_text(rt.catalog, caller.language, rt, notice)
+    await reply(update, text, reply_markup=keyboard)
+
+
+async def vip_summary_button(update: Update, context: Context) -> int:
+    """Send for cross-check, edit a field, or cancel."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    assert context.user_data is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    state = context.user_data.get(_STATE)
+    if data is None or state is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return ConversationHandler.END
+    if data.action == "cancel":
+        await query.answer()
+        context.user_data.pop(_STATE, None)
+        await replace_buttons(update, None)
+        await reply(update, caller.t("vip.cancelled"))
+        return ConversationHandler.END
+    if data.action == "edit":
+        await query.answer()
+        buttons = [
+            InlineKeyboardButton(
+                caller.t(f"notice.label.{name}"),
+                callback_data=callbacks.encode("ni", "field", name),
+            )
+            for name in FIELDS
+        ]
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        await replace_buttons(update, InlineKeyboardMarkup(rows))
+        return PICK
+    if data.action == "field" and data.args and data.args[0] in FIELDS:
+        await query.answer()
+        state["field"] = data.args[0]
+        await replace_buttons(update, None)
+        await _ask(update, caller, data.args[0])
+        return EDIT
+    if data.action != "send":
+        await query.answer(caller.toast("common.stale_button"))
+        return SUMMARY
+    notice: Notice = state["notice"]
+    missing = notice.missing()
+    if missing:
+        await query.answer(
+            caller.toast(
+                "vip.incomplete", fields=", ".join(caller.t(f"notice.label.{m}") for m in missing)
+            ),
+            show_alert=True,
+        )
+        return SUMMARY
+    # Re-read the arrival against the clock: a summary left open for an hour may be stale.
+    assert notice.arrival is not None
+    if notice.arrival <= rt.clock():
+        await query.answer(caller.toast("vip.arrival_passed"), show_alert=True)
+        return SUMMARY
+    await query.answer()
+    await replace_buttons(update, None)
+    assert caller.staff_id is not None
+    async with rt.sessions() as session:
+        if state.get("visit_id"):
+            visit = await visits.resubmit_notice(
+                session,
+                visit_id=state["visit_id"],
+                notice=notice,
+                by=caller.staff_id,
+                now=rt.clock(),
+            )
+        else:
+            visit = await visits.submit_notice(
+                session, notice=notice, announced_by=caller.staff_id, now=rt.clock()
+            )
+    context.user_data.pop(_STATE, None)
+    if visit is None:
+        await reply(update, caller.t("vip.resubmit_refused"))
+        return ConversationHandler.END
+    reached = await send_for_cross_check(context, visit, announcer=caller)
+    key = "vip.sent" if reached else "vip.sent_nobody"
+    await reply(update, caller.t(key, visit=visit.id))
+    return ConversationHandler.END
+
+
+async def vip_edit_answer(update: Update, context: Context) -> int:
+    """The new value of the field being edited; then the summary again."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    assert context.user_data is not None
+    state = context.user_data.get(_STATE)
+    message = update.effective_message
+    assert message is not None
+    if not state or not state.get("field"):
+        await reply(update, caller.t("vip.expired"))
+        return ConversationHandler.END
+    name = state["field"]
+    value = parse_value(name, message.text or "", now=rt.clock(), zone=rt.settings.zone)
+    if isinstance(value, FieldError):
+        await reply(update, error_text(caller.t, value) + "\n" + caller.t(f"notice.ask.{name}"))
+        return EDIT
+    state["notice"] = state["notice"].with_value(name, value)
+    state["field"] = None
+    await _show_summary(update, context, caller)
+    return SUMMARY
+
+
+async def vip_typed_instead_of_button(update: Update, context: Context) -> int:
+    caller = await identify(update, context)
+    await reply(update, caller.t("vip.use_buttons"))
+    return SUMMARY
+
+
+async def vip_cancel(update: Update, context: Context) -> int:
+    """/cancel: nothing of the notice is kept."""
+    caller = await identify(update, context)
+    if context.user_data is not None:
+        context.user_data.pop(_STATE, None)
+    await reply(update, caller.t("vip.cancelled"))
+    return ConversationHandler.END
+
+
+async def vip_correct(update: Update, context: Context) -> int:
+    """✏️ Correct on a returned notice: its announcer gets the summary to edit and resend."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    assert context.user_data is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    visit_id = data.int_arg(0) if data else None
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, visit_id) if visit_id else None
+    if visit is None or visit.status != VISIT_RETURNED or visit.announced_by != caller.staff_id:
+        await query.answer(caller.toast("common.stale_button"))
+        return ConversationHandler.END
+    await query.answer()
+    context.user_data[_STATE] = {
+        "notice": visits.notice_of(visit),
+        "field": None,
+        "visit_id": visit.id,
+    }
+    await _show_summary(update, context, caller)
+    return SUMMARY
+
+
+def vip_conversation() -> ConversationHandler[Context]:
+    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # per_message=False is right here: one manager, one private chat, one notice at a time.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("vip", vip_start),
+                CallbackQueryHandler(vip_correct, pattern=r"^vip:fix:\d+$"),
+            ],
+            states={
+                ASK: [MessageHandler(private_text, vip_answer)],
+                SUMMARY: [
+                    CallbackQueryHandler(vip_summary_button, pattern=r"^ni:"),
+                    MessageHandler(private_text, vip_typed_instead_of_button),
+                ],
+                PICK: [
+                    CallbackQueryHandler(vip_summary_button, pattern=r"^ni:"),
+                    MessageHandler(private_text, vip_typed_instead_of_button),
+                ],
+                EDIT: [MessageHandler(private_text, vip_edit_answer)],
+            },
+            fallbacks=[CommandHandler("cancel", vip_cancel)],
+            conversation_timeout=60 * 60,
+            allow_reentry=True,
+            name="vip",
+        )
+
+
+# --- Cross-check -------------------------------------------------------------------------------
+
+
+def _check_keyboard(catalog: Catalog, language: str, visit_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    catalog.text(language, "vip.check_confirm"),
+                    callback_data=callbacks.encode("vip", "ok", visit_id),
+                ),
+                InlineKeyboardButton(
+                    catalog.text(language, "vip.check_return"),
+                    callback_data=callbacks.encode("vip", "ret", visit_id),
+                ),
+            ]
+        ]
+    )
+
+
+async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Caller) -> int:
+    """The notice, with Confirm / Return, to every duty manager and to the CS chat."""
+    rt = runtime(context)
+    assert visit.id is not None
+    notice = visits.notice_of(visit)
+    reached = 0
+    async with rt.sessions() as session:
+        duty_managers = await org.staff_with_role(session, "duty_manager")
+        views = {s.id: await org.view(session, s.id or 0) for s in duty_managers}
+        binding = await org.get_binding(session, "cs")
+    for manager in duty_managers:
+        if manager.telegram_id is None or manager.telegram_id == announcer.user.id:
+            continue
+        language = language_for(rt, views[manager.id])
+        text = rt.catalog.text(
+            language,
+            "vip.check_request",
+            visit=visit.id,
+            announcer=announcer.view.staff.name if announcer.view else announcer.user.full_name,
+        )
+        text += "\n\n" + notice_text(rt.catalog, language, rt, notice)
+        try:
+            await context.bot.send_message(
+                manager.telegram_id,
+                text,
+                reply_markup=_check_keyboard(rt.catalog, language, visit.id),
+            )
+            reached += 1
+        except TelegramError as exc:
+            log.warning("cross-check not delivered to %s: %s", manager.telegram_id, exc)
+    if binding is not None:
+        language = rt.settings.default_language
+        text = rt.catalog.text(
+            language,
+            "vip.check_request",
+            visit=visit.id,
+            announcer=announcer.view.staff.name if announcer.view else announcer.user.full_name,
+        )
+        text += "\n\n" + notice_text(rt.catalog, language, rt, notice)
+        try:
+            await context.bot.send_message(
+                binding.chat_id,
+                text,
+                message_thread_id=binding.thread_id,
+                reply_markup=_check_keyboard(rt.catalog, language, visit.id),
+            )
+            reached += 1
+        except TelegramError as exc:
+            log.warning("cross-check not delivered to the CS chat: %s", exc)
+    return reached
+
+
+async def cross_check_button(update: Update, context: Context) -> None:
+    """✅ Confirm creates the visit's tasks; ↩️ Return asks why (ForceReply)."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    visit_id = data.int_arg(0) if data else None
+    if data is None or visit_id is None or data.action not in ("ok", "ret"):
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    if not can_cross_check(caller.person):
+        await query.answer(caller.toast("vip.check_not_allowed"), show_alert=True)
+        return
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, visit_id)
+    if visit is None or visit.status != VISIT_AWAITING_CHECK:
+        await query.answer(caller.toast("vip.check_already"))
+        await replace_buttons(update, None)
+        return
+    assert caller.staff_id is not None
+    if data.action == "ret":
+        await query.answer()
+        message = pressed_message(update)
+        assert message is not None
+        prompt = await message.reply_text(
+            caller.t("vip.return_ask", name=caller.user.full_name, visit=visit_id),
+            reply_markup=ForceReply(
+                selective=True, input_field_placeholder=caller.t("vip.return_placeholder")
+            ),
+            do_quote=False,
+        )
+        async with rt.sessions() as session:
+            await visits.add_prompt(
+                session,
+                chat_id=prompt.chat_id,
+                message_id=prompt.message_id,
+                telegram_user_id=caller.user.id,
+                kind="return_reason",
+                ref_id=visit_id,
+                now=rt.clock(),
+            )
+        return
+    now = rt.clock()
+    assert rt.playbook is not None
+    plan = plan_visit(
+        rt.playbook,
+        standard=visit.standard,
+        arrival=visit.arrival_at,
+        confirmed_at=now,
+        departure=visit.departure_at,
+        now=now,
+    )
+    async with rt.sessions() as session:
+        confirmed = await visits.confirm_notice(
+            session, visit_id=visit_id, by=caller.staff_id, now=now, plan=plan
+        )
+        announcer = await org.view(session, visit.announced_by)
+    if confirmed is None:
+        await query.answer(caller.toast("vip.check_already"))
+        return
+    await query.answer()
+    original = pressed_message(update)
+    text = (
+        (original.text_html if original and original.text else "")
+        + "\n\n"
+        + caller.t("vip.confirmed_by", name=caller.user.full_name)
+    )
+    await query.edit_message_text(text)
+    if announcer and announcer.staff.telegram_id and announcer.staff.telegram_id != caller.user.id:
+        language = language_for(rt, announcer)
+        await delivery.send_private(
+            context.bot,
+            announcer.staff.telegram_id,
+            rt.catalog.text(
+                language,
+                "vip.confirmed_announcer",
+                visit=visit_id,
+                name=caller.user.full_name,
+                tasks=len(plan),
+            ),
+        )
+    await delivery.run_outbox(context.application)
+
+
+async def prompt_reply(update: Update, context: Context) -> None:
+    """A reply to one of the bot's ForceReply questions: a return reason or a problem."""
+    rt = runtime(context)
+    message = update.effective_message
+    assert message is not None
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    caller = await identify(update, context)
+    async with rt.sessions() as session:
+        prompt = await visits.take_prompt(
+            session, chat_id=message.chat_id, message_id=replied.message_id
+        )
+    if prompt is None:
+        if is_private(update):
+            await reply(update, caller.t("vip.prompt_expired"))
+        return
+    if prompt.telegram_user_id != caller.user.id:
+        # Someone else answered another person's question: keep it open for its owner.
+        async with rt.sessions() as session:
+            await visits.add_prompt(
+                session,
+                chat_id=prompt.chat_id,
+                message_id=prompt.message_id,
+                telegram_user_id=prompt.telegram_user_id,
+                kind=prompt.kind,
+                ref_id=prompt.ref_id,
+                now=prompt.created_at,
+            )
+        await reply(update, caller.t("vip.prompt_not_yours"))
+        return
+    text = " ".join((message.text or "").split())
+    if not text or len(text) > 500:
+        async with rt.sessions() as session:
+            await visits.add_prompt(
+                session,
+                chat_id=prompt.chat_id,
+                message_id=prompt.message_id,
+                telegram_user_id=prompt.telegram_user_id,
+                kind=prompt.kind,
+                ref_id=prompt.ref_id,
+                now=prompt.created_at,
+            )
+        await reply(update, caller.t("vip.prompt_bad_text"))
+        return
+    if prompt.kind == "return_reason":
+        await _return_with_reason(update, context, caller, prompt.ref_id, text)
+    elif prompt.kind == "problem":
+        from handlers import tasks
+
+        await tasks.problem_described(update, context, caller, prompt.ref_id, text)
+
+
+async def _return_with_reason(
+    update: Update, context: Context, caller: Caller, visit_id: int, reason: str
+) -> None:
+    rt = runtime(context)
+    assert caller.staff_id is not None
+    async with rt.sessions() as session:
+        visit = await visits.return_notice(
+            session, visit_id=visit_id, by=caller.staff_id, reason=reason, now=rt.clock()
+        )
+        announcer = await org.view(session, visit.announced_by) if visit else None
+    if visit is None:
+        await reply(update, caller.t("vip.check_already"))
+        return
+    await reply(update, caller.t("vip.returned_done", visit=visit_id))
+    if announcer and announcer.staff.telegram_id:
+        language = language_for(rt, announcer)
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        rt.catalog.text(language, "vip.correct"),
+                        callback_data=callbacks.encode("vip", "fix", visit_id),
+                    )
+                ]
+            ]
+        )
+        text = rt.catalog.text(
+            language,
+            "vip.returned_announcer",
+            visit=visit_id,
+            name=caller.user.full_name,
+            reason=reason,
+        )
+        await delivery.send_private(
+            context.bot, announcer.staff.telegram_id, text, reply_markup=keyboard
+        )
+
+
+def message_of(update: Update) -> Message:
+    message = update.effective_message
+    assert message is not None
+    return message

@@ -1,0 +1,495 @@
+"""Visits as a whole: /visits, /visit, /arrival, /cancelvisit, /complete and /export."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from telegram import InputFile, Update
+
+from bot.archive import (
+    ArchivedCheck,
+    ArchivedEvent,
+    ArchivedProblem,
+    ArchivedTask,
+    VisitArchive,
+    archive_document,
+    archive_filename,
+    visits_workbook,
+)
+from bot.org import can_cross_check, can_manage_visit
+from bot.playbook import TaskTemplate
+from bot.reception import decode_escalation, plan_task
+from bot.runtime import Runtime
+from bot.when import WhenError, format_local, parse_arrival
+from handlers import cards, delivery
+from handlers.base import (
+    Caller,
+    Context,
+    identify,
+    is_private,
+    language_for,
+    plain,
+    reply,
+    runtime,
+)
+from storage import org, visits
+from storage.models import (
+    OPEN_VISIT_STATUSES,
+    TASK_PENDING,
+    VISIT_ARRIVED,
+    VISIT_CANCELLED,
+    VISIT_COMPLETED,
+    VISIT_CONFIRMED,
+    Visit,
+    VisitTask,
+)
+
+# Visits a group may hear about: confirmed ones. Notices still being checked stay private.
+SHOWN_IN_GROUPS = (VISIT_CONFIRMED, VISIT_ARRIVED)
+
+
+async def _visit_from_args(
+    update: Update, context: Context, caller: Caller, usage_key: str
+) -> Visit | None:
+    """The visit named by the first argument (`12` or `#12`), or a one-line answer why not."""
+    rt = runtime(context)
+    args = context.args or []
+    match = re.fullmatch(r"#?(\d{1,9})", args[0]) if args else None
+    if match is None:
+        await reply(update, caller.t(usage_key))
+        return None
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, int(match.group(1)))
+    if visit is None or (not is_private(update) and visit.status not in SHOWN_IN_GROUPS):
+        await reply(update, caller.t("visit.not_found", visit=match.group(1)))
+        return None
+    return visit
+
+
+async def visits_command(update: Update, context: Context) -> None:
+    """Today's and upcoming visits, soonest first."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    if not caller.person.is_active and not caller.person.is_admin:
+        await reply(update, caller.t("visit.staff_only"))
+        return
+    now = rt.clock()
+    zone = rt.settings.zone
+    start_of_today = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), zone)
+    statuses = OPEN_VISIT_STATUSES if is_private(update) else SHOWN_IN_GROUPS
+    async with rt.sessions() as session:
+        found = await visits.list_visits(
+            session, statuses=statuses, arriving_from=start_of_today.astimezone(UTC)
+        )
+    if not found:
+        await reply(update, caller.t("visit.none"))
+        return
+    lines = [caller.t("visit.list_header")]
+    for visit in found[:30]:
+        guest = " · ".join(p for p in (visit.guest, visit.company) if p)
+        lines.append(
+            caller.t(
+                "visit.list_line",
+                visit=visit.id,
+                arrival=format_local(visit.arrival_at, zone),
+                guest=guest,
+                party=visit.party_size,
+                status=caller.t(f"card.status.{visit.status}"),
+            )
+        )
+    lines.append(caller.t("visit.list_footer"))
+    await reply(update, "\n".join(lines))
+
+
+async def visit_command(update: Update, context: Context) -> None:
+    """One visit's card; a closed visit's archive comes as a readable document too."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    if not caller.person.is_active and not caller.person.is_admin:
+        await reply(update, caller.t("visit.staff_only"))
+        return
+    visit = await _visit_from_args(update, context, caller, "visit.usage")
+    if visit is None:
+        return
+    await reply(update, await cards.card_text(rt, visit, now=rt.clock()))
+    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED) and is_private(update):
+        await _send_archive(update, rt, caller, visit)
+
+
+async def _send_archive(update: Update, rt: Runtime, caller: Caller, visit: Visit) -> None:
+    archive = await build_archive(rt, visit, caller.language)
+    document = archive_document(
+        archive, text=_plain_text(rt, caller.language), zone=rt.settings.zone
+    )
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        InputFile(document, filename=archive_filename(archive, zone=rt.settings.zone)),
+        caption=caller.t("visit.archive_caption", visit=visit.id),
+        do_quote=False,
+    )
+
+
+def _plain_text(rt: Runtime, language: str) -> Callable[..., str]:
+    """Catalog texts for documents, which escape values themselves."""
+
+    def text(key: str, /, **params: object) -> str:
+        return html.unescape(rt.catalog.text(language, key, **params))
+
+    return text
+
+
+# --- /arrival --------------------------------------------------------------------------------
+
+
+def template_of(task: VisitTask) -> TaskTemplate:
+    """The task's own saved timing rules, so moving the arrival needs no playbook."""
+    return TaskTemplate(
+        key=task.key,
+        departments=tuple(task.departments.split(",")),
+        anchor=task.anchor,  # type: ignore[arg-type]  # saved from a playbook Anchor
+        offset=timedelta(minutes=task.offset_minutes),
+        due_offset=timedelta(minutes=task.due_offset_minutes),
+        title_zh=task.title_zh,
+        title_en=task.title_en,
+        details_zh=task.details_zh,
+        details_en=task.details_en,
+        checklist=(),
+        escalation=decode_escalation(task.escalation),
+        standards=frozenset(),
+    )
+
+
+async def arrival_command(update: Update, context: Context) -> None:
+    """/arrival <visit> <time>: pending tasks and reminders move; each department hears once."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    visit = await _visit_from_args(update, context, caller, "visit.arrival_usage")
+    if visit is None:
+        return
+    if not can_manage_visit(
+        caller.person, announced_by_them=visit.announced_by == caller.staff_id
+    ):
+        await reply(update, caller.t("visit.manage_not_allowed"))
+        return
+    if visit.status != VISIT_CONFIRMED:
+        await reply(update, caller.t("visit.arrival_not_open", visit=visit.id))
+        return
+    typed = " ".join((context.args or [])[1:])
+    now = rt.clock()
+    moment = (
+        parse_arrival(typed, now=now, zone=rt.settings.zone)
+        if typed
+        else WhenError("when.error.unreadable", {"text": ""})
+    )
+    if isinstance(moment, WhenError):
+        await reply(
+            update, caller.t(moment.key, **moment.params) + "\n" + caller.t("visit.arrival_usage")
+        )
+        return
+    assert visit.id is not None
+    assert caller.staff_id is not None
+    async with rt.sessions() as session:
+        tasks = await visits.tasks_of(session, visit.id)
+    confirmed_at = visit.checked_at or now
+    plan = [
+        (
+            task.id or 0,
+            plan_task(
+                template_of(task),
+                arrival=moment,
+                confirmed_at=confirmed_at,
+                departure=visit.departure_at,
+                now=now,
+            ),
+        )
+        for task in tasks
+        if task.status == TASK_PENDING and task.anchor == "arrival"
+    ]
+    old_arrival = visit.arrival_at
+    async with rt.sessions() as session:
+        moved = await visits.retime_visit(
+            session, visit_id=visit.id, arrival=moment, by=caller.staff_id, now=now, plan=plan
+        )
+    if moved is None:
+        await reply(update, caller.t("visit.arrival_not_open", visit=visit.id))
+        return
+    await _tell_departments_of_new_times(context, rt, moved, [tid for tid, _ in plan], old_arrival)
+    await reply(
+        update,
+        caller.t(
+            "visit.arrival_moved",
+            visit=visit.id,
+            arrival=format_local(moment, rt.settings.zone),
+            tasks=len(plan),
+        ),
+    )
+    await delivery.run_outbox(context.application)
+
+
+async def _tell_departments_of_new_times(
+    context: Context, rt: Runtime, visit: Visit, task_ids: list[int], old_arrival: datetime
+) -> None:
+    """One message per affected department listing its tasks' new times."""
+    language = rt.settings.default_language
+    zone = rt.settings.zone
+    by_department: dict[str, list[str]] = {}
+    async with rt.sessions() as session:
+        for task_id in task_ids:
+            task = await visits.get_task(session, task_id)
+            if task is None or task.remind_at is None:
+                continue
+            title = task.title_zh if language == "zh" else task.title_en
+            line = f"• {html.escape(title)}: {format_local(task.remind_at, zone)}"
+            for department in task.departments.split(","):
+                by_department.setdefault(department, []).append(line)
+    guest = " · ".join(p for p in (visit.guest, visit.company) if p)
+    for department, lines in by_department.items():
+        header = rt.catalog.text(
+            language,
+            "visit.arrival_notice",
+            visit=visit.id,
+            guest=guest,
+            old=format_local(old_arrival, zone),
+            new=format_local(visit.arrival_at, zone),
+        )
+        await delivery.send_to_department(
+            context.bot, rt, department, header + "\n" + "\n".join(lines)
+        )
+
+
+# --- /cancelvisit and /complete --------------------------------------------------------------
+
+
+async def cancel_visit_command(update: Update, context: Context) -> None:
+    """/cancelvisit <visit>: every department with a task hears once; reminders stop."""
+    await _close(update, context, cancelled=True)
+
+
+async def complete_command(update: Update, context: Context) -> None:
+    """/complete <visit>: closes the reception and archives it (CS, duty manager)."""
+    await _close(update, context, cancelled=False)
+
+
+async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
+    rt = runtime(context)
+    caller = await identify(update, context)
+    usage = "visit.cancel_usage" if cancelled else "visit.complete_usage"
+    visit = await _visit_from_args(update, context, caller, usage)
+    if visit is None:
+        return
+    mine = visit.announced_by == caller.staff_id
+    allowed = (
+        can_manage_visit(caller.person, announced_by_them=mine)
+        if cancelled
+        else can_cross_check(caller.person)
+    )
+    if not allowed:
+        await reply(update, caller.t("visit.manage_not_allowed"))
+        return
+    assert visit.id is not None
+    assert caller.staff_id is not None
+    now = rt.clock()
+    async with rt.sessions() as session:
+        tasks = await visits.tasks_of(session, visit.id)
+        if not cancelled:
+            # Closing the reception is the archive task itself.
+            for task in tasks:
+                if task.anchor == "departure" and task.status == TASK_PENDING:
+                    await visits.complete_task(
+                        session, task_id=task.id or 0, by=caller.staff_id, now=now
+                    )
+        closed = await visits.close_visit(
+            session, visit_id=visit.id, by=caller.staff_id, now=now, cancelled=cancelled
+        )
+    if closed is None:
+        await reply(update, caller.t("visit.already_closed", visit=visit.id))
+        return
+    if cancelled:
+        departments = list(dict.fromkeys(d for task in tasks for d in task.departments.split(",")))
+        language = rt.settings.default_language
+        guest = " · ".join(p for p in (visit.guest, visit.company) if p)
+        text = rt.catalog.text(
+            language,
+            "visit.cancelled_notice",
+            visit=visit.id,
+            guest=guest,
+            name=caller.user.full_name,
+        )
+        for department in departments:
+            await delivery.send_to_department(context.bot, rt, department, text)
+        async with rt.sessions() as session:
+            announcer = await org.view(session, visit.announced_by)
+        if (
+            announcer
+            and announcer.staff.telegram_id
+            and announcer.staff.telegram_id != caller.user.id
+        ):
+            await delivery.send_private(
+                context.bot,
+                announcer.staff.telegram_id,
+                rt.catalog.text(
+                    language_for(rt, announcer),
+                    "visit.cancelled_notice",
+                    visit=visit.id,
+                    guest=guest,
+                    name=caller.user.full_name,
+                ),
+            )
+        await reply(update, caller.t("visit.cancelled_done", visit=visit.id))
+    else:
+        await reply(update, caller.t("visit.completed_done", visit=visit.id))
+        if is_private(update):
+            await _send_archive(update, rt, caller, closed)
+    await delivery.run_outbox(context.application)
+
+
+# --- The archive -------------------------------------------------------------------------------
+
+
+async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchive:
+    """Everything about a visit, names resolved, for the document and the workbook."""
+    assert visit.id is not None
+    async with rt.sessions() as session:
+        tasks = await visits.tasks_of(session, visit.id)
+        problems = await visits.problems_of(session, visit.id)
+        events = await visits.events_of(session, visit.id)
+        items = {task.id: await visits.items_of(session, task.id or 0) for task in tasks}
+        departments = {d.code: d for d in await org.list_departments(session)}
+        ids = [visit.announced_by, visit.checked_by, visit.closed_by]
+        ids += [x for task in tasks for x in (task.claimed_by, task.done_by)]
+        ids += [i.done_by for its in items.values() for i in its]
+        ids += [x for p in problems for x in (p.reported_by, p.resolved_by)]
+        ids += [e.actor_id for e in events]
+        names = await org.names_by_id(session, ids)
+    zh = language == "zh"
+
+    def name(staff_id: int | None) -> str | None:
+        return names.get(staff_id) if staff_id is not None else None
+
+    def dept_names(codes: str) -> str:
+        found = [departments.get(code) for code in codes.split(",")]
+        return ", ".join((d.name_zh if zh else d.name_en) for d in found if d is not None)
+
+    titles = {task.id: (task.title_zh if zh else task.title_en) for task in tasks}
+    by_key = {task.key: titles[task.id] for task in tasks}
+    archived_tasks = tuple(
+        ArchivedTask(
+            title=titles[task.id],
+            departments=dept_names(task.departments),
+            remind_at=task.remind_at,
+            due_at=task.due_at,
+            status=task.status,
+            claimed_by=name(task.claimed_by),
+            done_by=name(task.done_by),
+            done_at=task.done_at,
+            urgent=task.urgent,
+            escalated_level=task.escalated_level,
+            checklist=tuple(
+                ArchivedCheck(i.label_zh if zh else i.label_en, name(i.done_by), i.done_at)
+                for i in items[task.id]
+            ),
+        )
+        for task in tasks
+    )
+    archived_problems = tuple(
+        ArchivedProblem(
+            task_title=titles.get(p.task_id, ""),
+            text=p.text,
+            reported_by=name(p.reported_by) or "?",
+            reported_at=p.reported_at,
+            resolved_by=name(p.resolved_by),
+            resolved_at=p.resolved_at,
+        )
+        for p in problems
+    )
+    archived_events = tuple(
+        ArchivedEvent(
+            at=e.at,
+            actor=name(e.actor_id),
+            text=plain(
+                rt.catalog.text(
+                    language,
+                    f"event.{e.kind}",
+                    detail=by_key.get(e.detail.split(":")[0], e.detail),
+                )
+            ),
+        )
+        for e in events
+    )
+    return VisitArchive(
+        visit_id=visit.id,
+        status=visit.status,
+        guest=visit.guest,
+        company=visit.company,
+        group_name=visit.group_name,
+        titles=visit.titles,
+        party_size=visit.party_size,
+        vehicles=visit.vehicles,
+        arrival_at=visit.arrival_at,
+        arrived_at=visit.arrived_at,
+        departure_at=visit.departure_at,
+        rooms=visit.rooms,
+        itinerary=visit.itinerary,
+        requirements=visit.requirements,
+        standard=visit.standard,
+        announced_by=name(visit.announced_by) or "?",
+        announced_at=visit.announced_at,
+        checked_by=name(visit.checked_by),
+        checked_at=visit.checked_at,
+        closed_by=name(visit.closed_by),
+        closed_at=visit.closed_at,
+        tasks=archived_tasks,
+        problems=archived_problems,
+        events=archived_events,
+    )
+
+
+# --- /export visits <month> ------------------------------------------------------------------
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat."""
+    rt = runtime(context)
+    caller = await identify(update, context)
+    if not is_private(update):
+        await reply(update, caller.t("common.private_only", bot=context.bot.username))
+        return
+    if not (can_cross_check(caller.person) or caller.person.effective_roles & {"director", "gm"}):
+        await reply(update, caller.t("visit.export_not_allowed"))
+        return
+    args = context.args or []
+    match = (
+        re.fullmatch(r"(\d{4})-(\d{1,2})", args[1])
+        if len(args) == 2 and args[0] == "visits"
+        else None
+    )
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        await reply(update, caller.t("visit.export_usage"))
+        return
+    year, month = int(match.group(1)), int(match.group(2))
+    zone = rt.settings.zone
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    async with rt.sessions() as session:
+        found = await visits.list_visits(
+            session,
+            statuses=(*OPEN_VISIT_STATUSES, VISIT_COMPLETED, VISIT_CANCELLED),
+            arriving_from=start.astimezone(UTC),
+            arriving_before=end.astimezone(UTC),
+        )
+    archives = [await build_archive(rt, visit, caller.language) for visit in found]
+    label = f"{year:04d}-{month:02d}"
+    workbook = visits_workbook(
+        archives, text=_plain_text(rt, caller.language), zone=zone, title=label
+    )
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        InputFile(workbook, filename=f"vip-receptions-{label}.xlsx"),
+        caption=caller.t("visit.export_caption", month=label, count=len(archives)),
+        do_quote=False,
+    )
