@@ -60,6 +60,13 @@ async def identify(update: Update, context: Context) -> Caller:
     assert user is not None, "handlers are registered for updates that have a user"
     async with rt.sessions() as session:
         view = await org.view_by_telegram_id(session, user.id)
+        if view is not None and user.language_code and (
+            view.staff.telegram_language != user.language_code[:16]
+        ):
+            # Messages the bot sends first (reminders, decisions) follow the person's app.
+            await org.note_telegram_language(
+                session, staff_id=view.staff.id or 0, language_code=user.language_code
+            )
     return caller_for(rt, user, view)
 
 

@@ -22,7 +22,6 @@ announcer, who can correct it (✏️ Correct) and send it again.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import warnings
@@ -82,28 +81,19 @@ def field_value_text(
     return str(value)
 
 
+ALWAYS_SHOWN = ("party", "vehicles", "arrival")
+
+
 def notice_text(catalog: Catalog, language: str, rt: Runtime, notice: Notice) -> str:
+    """The notice as `Label: value` lines; empty text fields are left out."""
     lines = []
     for name in FIELDS:
+        if name not in ALWAYS_SHOWN and not getattr(notice, name):
+            continue
         label = catalog.text(language, f"notice.label.{name}")
         value = field_value_text(catalog, language, rt, notice, name)
-        if name in (
-            "guest",
-            "company",
-            "group",
-            "titles",
-            "rooms",
-            "itinerary",
-            "requirements",
-            "standard",
-        ) and value == catalog.text(language, "notice.none"):
-            continue
-        lines.append(f"{label}: {_escape(value)}")
+        lines.append(catalog.text(language, "notice.line", label=label, value=value))
     return "\n".join(lines)
-
-
-def _escape(value: str) -> str:
-    return html.escape(value, quote=False)
 
 
 def error_text(caller_t: Any, error: FieldError) -> str:
@@ -126,16 +116,21 @@ async def vip_start(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message is not None
     # Anything after "/vip" is a pasted notice; "/vip" alone starts the questions.
-    body = re.sub(r"^/vip(@\w+)?", "", message.text or "", count=1).strip()
-    if body:
-        return await _read_pasted(update, context, caller, body)
+    text = message.text or ""
+    body = re.sub(r"^/vip(@\w+)?", "", text, count=1)
+    if body.strip():
+        # Lines are numbered as the manager sees their message, "/vip" being line 1.
+        first_line = text.count("\n", 0, len(text) - len(body.lstrip("\n ")))
+        return await _read_pasted(update, context, caller, body.lstrip("\n "), first_line)
     context.user_data[_STATE] = {"notice": Notice(), "field": FIELDS[0], "visit_id": None}
     await reply(update, caller.t("vip.intro"))
     await _ask(update, caller, FIELDS[0])
     return ASK
 
 
-async def _read_pasted(update: Update, context: Context, caller: Caller, body: str) -> int:
+async def _read_pasted(
+    update: Update, context: Context, caller: Caller, body: str, lines_before: int
+) -> int:
     rt = runtime(context)
     assert context.user_data is not None
     notice, errors = parse_pasted(body, now=rt.clock(), zone=rt.settings.zone)
@@ -146,7 +141,12 @@ async def _read_pasted(update: Update, context: Context, caller: Caller, body: s
             field = caller.t(f"notice.label.{error.field_name}") if error.field_name else ""
             if error.line:
                 lines.append(
-                    caller.t("vip.pasted_line", line=error.line, field=field or "—", reason=reason)
+                    caller.t(
+                        "vip.pasted_line",
+                        line=error.line + lines_before,
+                        field=field or "—",
+                        reason=reason,
+                    )
                 )
             else:
                 lines.append(caller.t("vip.pasted_missing", field=field))

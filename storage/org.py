@@ -239,6 +239,16 @@ async def release_username(session: AsyncSession, username: str, now: datetime) 
     await session.flush()  # before the new holder takes it: usernames are unique
 
 
+async def note_telegram_language(
+    session: AsyncSession, *, staff_id: int, language_code: str
+) -> None:
+    staff = await session.get(Staff, staff_id)
+    if staff is not None:
+        staff.telegram_language = language_code[:16]
+        session.add(staff)
+        await session.commit()
+
+
 async def set_language(
     session: AsyncSession, *, staff_id: int, language: str | None, now: datetime
 ) -> None:

@@ -29,6 +29,8 @@ def seen(runtime: Runtime, language: str, key: str, /, **params: object) -> str:
     """A catalog text as a person sees it in the chat: HTML parsed the way Telegram does."""
     text, _entities = parse_html(runtime.catalog.text(language, key, **params))
     return text
+
+
 ADMIN_ID = 9001
 
 
