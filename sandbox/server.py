@@ -451,6 +451,10 @@ class Sandbox:
             if m.chat_id == target.id and m.pinned and not m.deleted
         )
 
+    def file_bytes(self, file_id: str) -> bytes:
+        """The content of a file the bot sent (a document or photo), by its file_id."""
+        return self.world.files[file_id].content
+
     def edits(self, chat: ChatRef, message_id: int) -> list[JSON]:
         """The edits of one message, oldest first: {text, entities, caption, reply_markup}."""
         msg = self.world.messages.get((self.chat(chat).id, message_id))

@@ -3,6 +3,7 @@ chat (housekeeping and engineering as topics of one forum), and a person of ever
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,18 @@ class Reception:
         card = self.sandbox.message(self.chat("cs"), pinned[-1])
         assert card is not None
         return card
+
+    async def card_showing(self, line_test: Any) -> dict[str, Any]:
+        """Wait (up to 5 s) until a line of the status card passes `line_test`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while True:
+            card = self.card()
+            if any(line_test(line) for line in card["text"].splitlines()):
+                return card
+            if loop.time() > deadline:
+                raise AssertionError(f"the status card never showed it; it reads:\n{card['text']}")
+            await asyncio.sleep(0.05)
 
     async def announce(self, text: str = PASTED_EN, *, who: str = "announcer") -> int:
         """The announcer pastes a notice and sends it for cross-checking; returns its id."""

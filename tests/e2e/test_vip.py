@@ -365,15 +365,17 @@ async def test_an_unchecked_task_escalates_two_levels_and_stops_at_the_check_off
     assert not any(escalated in m["text"] for m in sandbox.messages(manager))
     clock.advance(minutes=10)  # level 2: the duty manager and CS's lead
     second = seen(runtime, "zh", "task.header.escalate", minutes=20)
-    await sandbox.wait_for_message(manager, contains=second)
-    await sandbox.wait_for_message(cs_head, contains=second)
+
+    # Other open tasks escalate at the same minute: wait for parking's own alerts.
+    def about_parking(message: dict[str, object]) -> bool:
+        text = str(message["text"])
+        return second in text and "为贵宾车辆预留停车位" in text
+
+    await sandbox.wait_for_message(manager, predicate=about_parking)
+    await sandbox.wait_for_message(cs_head, predicate=about_parking)
     # The card shows 🔺 on parking.
     clock.advance(seconds=10)
-    await sandbox.wait_idle()
-    card = reception.card()
-    assert any(line.startswith("🔺") and "停车位" in line for line in card["text"].splitlines()), (
-        card["text"]
-    )
+    await reception.card_showing(lambda line: line.startswith("🔺") and "停车位" in line)
     # Security checks it off: nothing more, even much later.
     parking = next(m for m in reception.inbox("sec") if m.get("reply_markup"))
     query = await sandbox.press_button(
@@ -393,3 +395,312 @@ async def test_an_unchecked_task_escalates_two_levels_and_stops_at_the_check_off
     task = await reception.task(visit_id, "parking")
     assert task.status == "done"
     assert task.escalated_level == 2
+
+
+# --- Check-offs, problems, the card ----------------------------------------------------------
+
+
+async def test_room_inspection_problem_notifies_housekeeping_and_cs_until_resolved(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime, clock: FakeClock
+) -> None:
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    zhao = reception.people["hk_staff"]
+    hk_chat, hk_topic = reception.chat("hk"), reception.topic("hk")
+    room = next(m for m in reception.inbox("hk") if "贵宾房查房" in m["text"])
+    # Claim, then tick the checklist item by item; Done only when all six pass.
+    query = await sandbox.press_button(zhao, hk_chat, room["message_id"], label="🙋 我来负责")
+    assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+        runtime, "zh", "task.ok.claim"
+    )
+    for label in ("☐ 房卡", "☐ 清洁卫生", "☐ 设施设备"):
+        query = await sandbox.press_button(zhao, hk_chat, room["message_id"], label=label)
+        assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+            runtime, "zh", "task.ok.item"
+        )
+    await sandbox.wait_idle()
+    redrawn = sandbox.message(hk_chat, room["message_id"])
+    assert redrawn is not None
+    assert "☑️ 房卡 — 赵强" in redrawn["text"]
+    assert seen(runtime, "zh", "task.claimed_by", name="赵强") in redrawn["text"]
+    # The copy in the CS chat shows the same progress.
+    header = seen(runtime, "zh", "task.header.assign")
+    cs_copy = next(
+        m
+        for m in reception.inbox("cs")
+        if m["text"].startswith(header) and "贵宾房查房" in m["text"]
+    )
+    assert "☑️ 设施设备 — 赵强" in cs_copy["text"]
+
+    # Problem: the air-conditioning. Asked as a ForceReply in the topic, answered there.
+    await sandbox.press_button(zhao, hk_chat, room["message_id"], label="⚠️ 有问题")
+    question = await sandbox.wait_for_message(hk_chat, hk_topic)
+    assert question["text"] == seen(
+        runtime, "zh", "task.problem_ask", name="赵强", title="贵宾房查房"
+    )
+    await sandbox.send_message(
+        zhao, hk_chat, "1808空调不制冷", thread_id=hk_topic, reply_to=question["message_id"]
+    )
+    notice_text = seen(
+        runtime,
+        "zh",
+        "task.problem_notice",
+        name="赵强",
+        title="贵宾房查房",
+        text="1808空调不制冷",
+        visit=visit_id,
+    )
+    in_hk = await sandbox.wait_for_message(hk_chat, hk_topic, contains="1808空调不制冷")
+    assert in_hk["text"] == notice_text
+    in_cs = await reception.wait("cs", contains="1808空调不制冷")
+    in_eng = await reception.wait("eng", contains="1808空调不制冷")
+    assert in_eng["text"] == notice_text
+    clock.advance(seconds=10)
+    await reception.card_showing(lambda line: line.startswith("⚠️") and "贵宾房查房" in line)
+
+    # Engineering fixes it and presses Resolved in the CS copy; the card clears.
+    wu = reception.people["eng_head"]
+    query = await sandbox.press_button(
+        wu, reception.chat("cs"), in_cs["message_id"], label="✔️ 已解决"
+    )
+    assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+        runtime, "zh", "task.ok.resolved"
+    )
+    query = await sandbox.press_button(zhao, hk_chat, in_hk["message_id"], label="✔️ 已解决")
+    assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+        runtime, "zh", "task.refused.already_resolved"
+    )
+    for label in ("☐ 客用品", "☐ 房间景观", "☐ 周边环境"):
+        await sandbox.press_button(zhao, hk_chat, room["message_id"], label=label)
+        await sandbox.wait_idle()
+    clock.advance(seconds=10)
+    task = await reception.task(visit_id, "room_inspection")
+    assert task.status == "done"
+    await reception.card_showing(lambda line: line.startswith("✅") and "贵宾房查房 (6/6)" in line)
+
+
+async def test_presses_from_outsiders_forged_or_stale_buttons_change_nothing(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime
+) -> None:
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    parking = next(m for m in reception.inbox("sec") if m.get("reply_markup"))
+    sec_chat = reception.chat("sec")
+    # Someone from F&B who happens to be in the security group.
+    outsider = reception.people["fb_staff"]
+    query = await sandbox.press_button(outsider, sec_chat, parking["message_id"], label="✅ 完成")
+    assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+        runtime, "zh", "task.not_yours"
+    )
+    # Forged data: other tasks' ids, nonsense, a huge id, the wrong prefix.
+    stale = seen(runtime, "zh", "common.stale_button")
+    for forged, expected in (
+        ("t:done:99999", stale),
+        ("t:zap:1", stale),
+        ("t:done:abc", stale),
+        ("p:res:12345", stale),
+        ("vip:ok:999", seen(runtime, "zh", "vip.check_not_allowed")),
+    ):
+        query = await sandbox.press_raw(
+            reception.people["sec_head"], sec_chat, parking["message_id"], forged
+        )
+        assert (await sandbox.wait_callback_answer(query))["text"] == expected, forged
+    task = await reception.task(visit_id, "parking")
+    assert task.status == "pending"
+    # Done twice: the second press is answered and changes nothing.
+    sec_head = reception.people["sec_head"]
+    await sandbox.press_button(sec_head, sec_chat, parking["message_id"], label="✅ 完成")
+    await sandbox.wait_idle()
+    stale = await sandbox.press_raw(sec_head, sec_chat, parking["message_id"], f"t:done:{task.id}")
+    assert (await sandbox.wait_callback_answer(stale))["text"] == seen(
+        runtime, "zh", "task.refused.already_done"
+    )
+    done = await reception.task(visit_id, "parking")
+    assert done.done_by == reception.staff_ids["sec_head"]
+
+
+async def test_thirty_check_offs_in_a_burst_give_one_card_edit_per_window(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, clock: FakeClock
+) -> None:
+    # A playbook of thirty small tasks, spread over seven departments' groups so that
+    # Telegram's 20-messages-a-minute group limit does not slow the test down.
+    import dataclasses
+
+    assert runtime.playbook is not None
+    base = runtime.playbook.tasks[0]
+    departments = ("cs", "sec", "bell", "mgmt", "front", "fb", "mkt")
+    many = tuple(
+        dataclasses.replace(
+            base,
+            key=f"check_{i}",
+            departments=(departments[i % len(departments)],),
+            title_zh=f"检查{i}",
+            title_en=f"Check {i}",
+        )
+        for i in range(30)
+    )
+    runtime.playbook = dataclasses.replace(runtime.playbook, tasks=many)
+    reception = await reception_hotel(hotel, sandbox)
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    await sandbox.wait_idle()
+    card = reception.card()
+    edits_before = len(sandbox.edits(reception.chat("cs"), card["message_id"]))
+    manager = reception.people["duty_manager"]  # the duty manager may check off anything
+    queries = []
+    for department in departments:
+        for message in reception.inbox(department):
+            if message.get("reply_markup") and "检查" in message["text"]:
+                queries.append(
+                    await sandbox.press_button(
+                        manager, reception.chat(department), message["message_id"], label="✅ 完成"
+                    )
+                )
+    assert len(queries) == 30
+    for query in queries:
+        assert (await sandbox.wait_callback_answer(query, timeout=20))["text"] == seen(
+            runtime, "zh", "task.ok.done"
+        )
+    async with runtime.sessions() as session:
+        from storage import visits
+
+        tasks = await visits.tasks_of(session, visit_id)
+    assert [t.status for t in tasks] == ["done"] * 30
+    await sandbox.wait_idle()
+    # Inside the window (the clock has not moved): not a single edit yet.
+    assert len(sandbox.edits(reception.chat("cs"), card["message_id"])) == edits_before
+    clock.advance(seconds=10)
+    await reception.card_showing(lambda line: line.startswith("✅") and "检查29" in line)
+    clock.advance(seconds=10)
+    await sandbox.wait_idle()
+    edits = sandbox.edits(reception.chat("cs"), card["message_id"])
+    assert len(edits) == edits_before + 1
+    assert edits[-1]["text"].count("✅") == 30
+
+
+# --- Gaps, closing, the archive --------------------------------------------------------------
+
+
+async def test_a_department_without_a_chat_is_reported_to_cs_and_the_announcer(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime
+) -> None:
+    async with runtime.sessions() as session:
+        from storage import org
+
+        await org.unbind_chat(session, chat_id=reception.chat("sec").id, thread_id=None)
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    expected = seen(
+        runtime,
+        "zh",
+        "task.unbound",
+        departments="sec",
+        title="为贵宾车辆预留停车位",
+        visit=visit_id,
+    )
+    in_cs = await reception.wait("cs", contains="sec")
+    assert in_cs["text"] == expected
+    to_announcer = await sandbox.wait_for_message(reception.people["announcer"], contains="sec")
+    assert runtime.playbook is not None
+    parking = runtime.playbook.get("parking")
+    assert parking is not None
+    assert to_announcer["text"] == seen(
+        runtime, "en", "task.unbound", departments="sec", title=parking.title_en, visit=visit_id
+    )
+
+
+async def test_visits_are_listed_completed_archived_and_exported(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime, clock: FakeClock
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    sophie = reception.people["cs_agent"]
+    await sandbox.send_message(sophie, text="/visits")
+    listing = await sandbox.wait_for_message(sophie)
+    assert (
+        f"#{visit_id} · 2026-11-27 16:00 · Mr. Wang Jun · Huadong Group · 6 guests"
+        in listing["text"]
+    )
+    # The guest arrives: the bell desk checks off the arrival task.
+    bell = reception.people["bell_head"]
+    clock.advance(hours=6)
+    arrival = next(
+        m for m in reception.inbox("bell") if "贵宾抵达" in m["text"] and m.get("reply_markup")
+    )
+    await sandbox.press_button(
+        bell, reception.chat("bell"), arrival["message_id"], label="✅ 完成"
+    )
+    await sandbox.wait_idle()
+    assert (await reception.visit(visit_id)).status == "arrived"
+    # In a group, /complete works too but the archive document stays private.
+    await sandbox.send_message(sophie, text=f"/complete {visit_id}")
+    done = await sandbox.wait_for_message(sophie)
+    assert done["text"] == seen(runtime, "en", "visit.completed_done", visit=visit_id)
+    document = await sandbox.wait_for_message(sophie)
+    assert document["document"]["file_name"] == f"vip-reception-{visit_id}-2026-11-27.html"
+    page = sandbox.file_bytes(document["document"]["file_id"]).decode()
+    assert "Mr. Wang Jun" in page
+    assert "Bell Desk" in page or "礼宾部" in page
+    visit = await reception.visit(visit_id)
+    assert visit.status == "completed"
+    await sandbox.send_message(sophie, text=f"/complete {visit_id}")
+    assert (await sandbox.wait_for_message(sophie))["text"] == seen(
+        runtime, "en", "visit.already_closed", visit=visit_id
+    )
+    # The month's export: the workbook's numbers are the database's.
+    await sandbox.send_message(sophie, text="/export visits 2026-11")
+    export = await sandbox.wait_for_message(sophie)
+    workbook = load_workbook(io.BytesIO(sandbox.file_bytes(export["document"]["file_id"])))
+    visits_sheet = workbook.worksheets[0]
+    rows = list(visits_sheet.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][0] == visit_id
+    async with runtime.sessions() as session:
+        from storage import visits
+
+        tasks = await visits.tasks_of(session, visit_id)
+    assert len(list(workbook.worksheets[1].iter_rows(values_only=True))) == len(tasks) + 1
+    # Refusals: no month, and a housekeeper may not export.
+    await sandbox.send_message(sophie, text="/export visits november")
+    assert (await sandbox.wait_for_message(sophie))["text"] == seen(
+        runtime, "en", "visit.export_usage"
+    )
+    zhao = reception.people["hk_staff"]
+    await sandbox.send_message(zhao, text="/export visits 2026-11")
+    assert (await sandbox.wait_for_message(zhao))["text"] == seen(
+        runtime, "zh", "visit.export_not_allowed"
+    )
+
+
+async def test_a_called_off_visit_tells_every_department_once_and_stops_reminders(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime, clock: FakeClock
+) -> None:
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    zhao = reception.people["hk_staff"]
+    await sandbox.send_message(zhao, text=f"/cancelvisit {visit_id}")
+    assert (await sandbox.wait_for_message(zhao))["text"] == seen(
+        runtime, "zh", "visit.manage_not_allowed"
+    )
+    manager = reception.people["duty_manager"]
+    await sandbox.send_message(manager, text=f"/cancelvisit {visit_id}")
+    await sandbox.wait_for_message(manager, contains=f"#{visit_id}")
+    notice = seen(
+        runtime,
+        "zh",
+        "visit.cancelled_notice",
+        visit=visit_id,
+        guest="Mr. Wang Jun · Huadong Group",
+        name="李娜",
+    )
+    await sandbox.wait_idle()
+    for department in ("cs", "hk", "eng", "sec", "bell", "mgmt"):
+        assert [m["text"] for m in reception.inbox(department)].count(notice) == 1, department
+    clock.advance(hours=8)
+    await sandbox.wait_idle()
+    assert reminders(reception, "cs", runtime) == []
+    assert (await reception.visit(visit_id)).status == "cancelled"
