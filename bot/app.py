@@ -24,7 +24,19 @@ from bot.i18n import Catalog
 from bot.playbook import load_playbook
 from bot.runtime import RUNTIME_KEY, Runtime, utc_now
 from bot.settings import Settings
-from handlers import callbacks, common, delivery, errors, menus, org, roster, staff, tasks, vip
+from handlers import (
+    callbacks,
+    common,
+    delivery,
+    errors,
+    menus,
+    org,
+    prompts,
+    roster,
+    staff,
+    tasks,
+    vip,
+)
 from handlers import visits as visit_handlers
 from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
@@ -37,8 +49,13 @@ def build_application(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utc_now,
+    rate_limiter: AIORateLimiter | None = None,
 ) -> BotApplication:
-    """The bot, with every handler registered in one ordered list."""
+    """The bot, with every handler registered in one ordered list.
+
+    `rate_limiter` defaults to Telegram's flood limits (30 messages a second overall, 20 a
+    minute per group), retrying what Telegram still refuses with retry_after.
+    """
     engine = make_engine(settings.database_url)
     runtime = Runtime(
         settings=settings,
@@ -52,8 +69,7 @@ def build_application(
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
-        # Telegram's flood limits (30/s overall, 20/min per group), retrying 429s it returns.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         # Every catalog text is Telegram HTML, its parameters escaped by the catalog.
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .build()
@@ -67,7 +83,7 @@ def build_application(
             org.registration_conversation(),
             vip.vip_conversation(),
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
-            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, vip.prompt_reply),
+            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompts.prompt_reply),
             # Everyone: greeting, help, language.
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),

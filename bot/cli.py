@@ -31,7 +31,8 @@ To run it for real:
 To try it without Telegram, start the loopback sandbox with a demo hotel:
   make run          (with no token it starts the sandbox)
   python -m bot sandbox
-Then follow "Try it in the sandbox" in the README.
+Then follow "Try it in the sandbox" in the README, or watch a whole VIP reception
+played in under two minutes:  python -m bot demo
 """
 
 SANDBOX_TOKEN = "777000:SANDBOX-TOKEN"
@@ -58,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     roster_commands = roster.add_subparsers(dest="roster_command", required=True)
     roster_import = roster_commands.add_parser("import", help="import a .csv or .xlsx roster")
     roster_import.add_argument("file", type=Path)
+    demo = commands.add_parser("demo", help="play a whole VIP reception on the sandbox (< 2 min)")
+    demo.add_argument(
+        "--speed", type=float, default=240, help="hotel seconds per real second (default 240)"
+    )
     commands.add_parser(
         "check-token", help="exit 0 with a token, 1 without one, 2 when a setting is wrong"
     )
@@ -93,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.database.split("///", 1)[1]).unlink(missing_ok=True)
         asyncio.run(serve_sandbox(settings, port=args.port, database_url=args.database))
         return 0
+    if command == "demo":
+        from bot.demo import play
+
+        status = asyncio.run(play(settings, out=print, speed=args.speed))
+        return 0 if status == "completed" else 1
     if command == "roster":
         try:
             content = args.file.read_bytes()
@@ -179,6 +189,7 @@ Send a message as someone:
 Read what the bot answered in that person's private chat:
   curl -s '{url}/_sandbox/chats/1012/messages'
 Everything else (chats, topics, ids): curl -s {url}/_sandbox/state
+To watch a whole VIP reception played by the bot instead: python -m bot demo
 Stop with Ctrl+C."""
 
 

@@ -43,29 +43,45 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
 DEMO_ADMIN_IDS = frozenset(p.telegram_id for p in DEMO_PEOPLE if "admin" in p.roles)
 
 
-async def seed_demo_hotel(sandbox: Sandbox, sessions: SessionFactory, now: datetime) -> None:
-    """Create the people and the group in the sandbox, and the same hotel in the database."""
+async def seed_demo_hotel(
+    sandbox: Sandbox, sessions: SessionFactory, now: datetime, *, one_forum: bool = True
+) -> None:
+    """Create the people and the chats in the sandbox, and the same hotel in the database.
+
+    `one_forum`: every department a topic of one forum group (as many hotels run it);
+    otherwise a group each, which Telegram lets receive more messages a minute in total.
+    """
     users = [
         sandbox.add_user(p.telegram_id, p.name, username=p.username, language_code=p.language)
         for p in DEMO_PEOPLE
     ]
+    for user in users:
+        # The demo people have all opened a chat with the bot already.
+        sandbox.chat(user).started = True
     admins = [u for u, p in zip(users, DEMO_PEOPLE, strict=True) if "admin" in p.roles]
-    group = sandbox.add_group(
-        "酒店运营 Hotel Operations",
-        chat_id=OPERATIONS_GROUP_ID,
-        forum=True,
-        members=users,
-        admins=admins,
-    )
+    forum = None
+    if one_forum:
+        forum = sandbox.add_group(
+            "酒店运营 Hotel Operations",
+            chat_id=OPERATIONS_GROUP_ID,
+            forum=True,
+            members=users,
+            admins=admins,
+        )
     async with sessions() as session:
         for department in await org.list_departments(session):
-            thread_id = sandbox.add_topic(group, f"{department.name_zh} {department.name_en}")
+            title = f"{department.name_zh} {department.name_en}"
+            if forum is not None:
+                chat, thread_id = forum, sandbox.add_topic(forum, title)
+            else:
+                chat = sandbox.add_group(title, members=users, admins=admins)
+                thread_id = None
             await org.bind_chat(
                 session,
                 department_code=department.code,
-                chat_id=group.id,
+                chat_id=chat.id,
                 thread_id=thread_id,
-                chat_title=group.title or "",
+                chat_title=chat.title or "",
                 bound_by=admins[0].id,
                 now=now,
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
+from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
@@ -18,6 +20,7 @@ from storage.models import Staff
 from storage.org import StaffView
 
 Context = ContextTypes.DEFAULT_TYPE
+log = logging.getLogger(__name__)
 
 
 def plain(text: str) -> str:
@@ -60,8 +63,10 @@ async def identify(update: Update, context: Context) -> Caller:
     assert user is not None, "handlers are registered for updates that have a user"
     async with rt.sessions() as session:
         view = await org.view_by_telegram_id(session, user.id)
-        if view is not None and user.language_code and (
-            view.staff.telegram_language != user.language_code[:16]
+        if (
+            view is not None
+            and user.language_code
+            and (view.staff.telegram_language != user.language_code[:16])
         ):
             # Messages the bot sends first (reminders, decisions) follow the person's app.
             await org.note_telegram_language(
@@ -153,3 +158,30 @@ def is_private(update: Update) -> bool:
 def topic_of(message: Message) -> int | None:
     """The forum topic a message was sent in; None for plain groups and the General topic."""
     return message.message_thread_id if message.is_topic_message else None
+
+
+# --- Messages the bot starts -------------------------------------------------------------
+
+
+async def send_private(bot: Bot, telegram_id: int, text: str, **kwargs: Any) -> Message | None:
+    """A private message; someone who never opened a chat with the bot is logged, not fatal."""
+    try:
+        return await bot.send_message(telegram_id, text, **kwargs)
+    except Forbidden as exc:
+        log.warning("cannot write to %s first: %s", telegram_id, exc)
+    except BadRequest as exc:
+        log.warning("private message to %s refused: %s", telegram_id, exc)
+    return None
+
+
+async def send_to_department(
+    bot: Bot, rt: Runtime, department: str, text: str, **kwargs: Any
+) -> Message | None:
+    """A message to the department's bound chat or topic; None when it has none."""
+    async with rt.sessions() as session:
+        binding = await org.get_binding(session, department)
+    if binding is None:
+        return None
+    return await bot.send_message(
+        binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs
+    )

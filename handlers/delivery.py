@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram import Bot
+from telegram.error import TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from bot.reception import is_late_send
 from bot.runtime import RUNTIME_KEY, Runtime
 from handlers import cards, tasks
-from storage import org, visits
+from handlers.base import send_to_department
+from storage import visits
 from storage.models import Reminder, VisitTask
 
 log = logging.getLogger(__name__)
@@ -31,30 +31,6 @@ def _runtime(application: Application) -> Runtime:
     value = application.bot_data[RUNTIME_KEY]
     assert isinstance(value, Runtime)
     return value
-
-
-async def send_private(bot: Bot, telegram_id: int, text: str, **kwargs: Any) -> Message | None:
-    """A private message; someone who never opened a chat with the bot is logged, not fatal."""
-    try:
-        return await bot.send_message(telegram_id, text, **kwargs)
-    except Forbidden as exc:
-        log.warning("cannot write to %s first: %s", telegram_id, exc)
-    except BadRequest as exc:
-        log.warning("private message to %s refused: %s", telegram_id, exc)
-    return None
-
-
-async def send_to_department(
-    bot: Bot, rt: Runtime, department: str, text: str, **kwargs: Any
-) -> Message | None:
-    """A message to the department's bound chat or topic; None when it has none."""
-    async with rt.sessions() as session:
-        binding = await org.get_binding(session, department)
-    if binding is None:
-        return None
-    return await bot.send_message(
-        binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs
-    )
 
 
 # --- The tick ------------------------------------------------------------------------------------

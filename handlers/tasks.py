@@ -11,23 +11,28 @@ import html
 import logging
 from datetime import datetime
 
-from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.org import can_work_on_task
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers import callbacks
+from handlers import callbacks, cards
 from handlers.base import (
     Caller,
     Context,
     identify,
+    language_for,
+    plain,
     pressed_message,
     replace_buttons,
     reply,
     runtime,
+    send_private,
+    send_to_department,
 )
+from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import TASK_DONE, Reminder, TaskCheckItem, Visit, VisitTask
 
@@ -160,10 +165,17 @@ async def deliver(bot: Bot, rt: Runtime, reminder: Reminder, *, late: bool, now:
         visit = await visits.get_visit(session, reminder.visit_id)
     if task is None or visit is None or task.status != "pending":
         return  # done or called off since: nothing to say
+    language = rt.settings.default_language
     if reminder.kind == "assign":
-        await _to_departments(bot, rt, task, visit, "task.header.assign", now, kind="assignment")
+        header = rt.catalog.text(language, "task.header.assign")
+        await _to_departments(bot, rt, task, visit, header, now, kind="assignment")
     elif reminder.kind == "remind":
-        header = "task.header.remind_late" if late else "task.header.remind"
+        minutes = round((now - reminder.due_at).total_seconds() / 60)
+        header = (
+            rt.catalog.text(language, "task.header.remind_late", minutes=minutes)
+            if late
+            else rt.catalog.text(language, "task.header.remind")
+        )
         await _to_departments(bot, rt, task, visit, header, now, kind="reminder")
     elif reminder.kind == "escalate":
         await _escalate(bot, rt, task, visit, reminder.level, now)
@@ -174,7 +186,7 @@ async def _to_departments(
     rt: Runtime,
     task: VisitTask,
     visit: Visit,
-    header_key: str,
+    header: str,
     now: datetime,
     *,
     kind: str,
@@ -183,7 +195,6 @@ async def _to_departments(
     async with rt.sessions() as session:
         items = await visits.items_of(session, task.id or 0)
         claimant = await org.get_staff(session, task.claimed_by) if task.claimed_by else None
-    header = rt.catalog.text(language, header_key)
     text = await task_text(rt, language, task, visit, header=header, now=now)
     if kind == "reminder" and claimant is not None and claimant.telegram_id:
         mention = f'<a href="tg://user?id={claimant.telegram_id}">{html.escape(claimant.name)}</a>'
@@ -219,8 +230,6 @@ async def _report_unbound(
     bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, missing: list[str]
 ) -> None:
     """A department without a chat is never skipped silently: CS and the announcer hear."""
-    from handlers.delivery import send_private, send_to_department
-
     codes = ", ".join(missing)
     language = rt.settings.default_language
     text = rt.catalog.text(
@@ -231,8 +240,6 @@ async def _report_unbound(
     async with rt.sessions() as session:
         announcer = await org.view(session, visit.announced_by)
     if announcer and announcer.staff.telegram_id:
-        from handlers.base import language_for
-
         private_language = language_for(rt, announcer)
         await send_private(
             bot,
@@ -251,9 +258,6 @@ async def _escalate(
     bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, level: int, now: datetime
 ) -> None:
     """One level of the chain: the department chat, its head, the duty manager, CS's lead."""
-    from handlers.base import language_for
-    from handlers.delivery import send_private
-
     levels = decode_escalation(task.escalation)
     if level < 1 or level > len(levels):
         return
@@ -276,8 +280,6 @@ async def _escalate(
             + "\n"
             + await task_text(rt, language, task, visit, header="", now=now)
         )
-        from handlers.delivery import send_to_department
-
         await send_to_department(bot, rt, responsible, text.replace("\n\n", "\n"))
     seen: set[int] = set()
     for person in people:
@@ -303,7 +305,11 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
         assert visit is not None
         items = await visits.items_of(session, task_id)
         sent = await visits.messages_of(session, task_id)
-    for message in sent:
+    # Only each department's latest copy (a reminder supersedes the assignment) is redrawn:
+    # every edit counts against the group's twenty messages a minute. Older copies keep
+    # working buttons; a press on one redraws the latest.
+    latest = {message.department: message for message in sent}
+    for message in latest.values():
         key = "task.header.assign" if message.kind == "assignment" else "task.header.remind"
         header = rt.catalog.text(language, key)
         text = await task_text(rt, language, task, visit, header=header, now=now)
@@ -371,9 +377,7 @@ async def task_button(update: Update, context: Context) -> None:
         return
     await query.answer(caller.toast(f"task.ok.{data.action}"))
     await refresh_task_messages(context.bot, rt, task.id or 0)
-    from handlers.delivery import run_outbox
-
-    await run_outbox(context.application)
+    await cards.draw_changed_cards(context.bot, rt)
 
 
 async def _ask_for_problem(
@@ -388,26 +392,17 @@ async def _ask_for_problem(
         return
     await query.answer()
     language = rt.settings.default_language if message.chat.type != "private" else caller.language
-    prompt = await message.reply_text(
-        rt.catalog.text(
+    await ask_for_reply(
+        rt,
+        message,
+        text=rt.catalog.text(
             language, "task.problem_ask", name=caller.user.full_name, title=_title(task, language)
         ),
-        reply_markup=ForceReply(
-            selective=True,
-            input_field_placeholder=rt.catalog.text(language, "task.problem_placeholder"),
-        ),
-        do_quote=False,
+        placeholder=plain(rt.catalog.text(language, "task.problem_placeholder")),
+        asked=caller.user,
+        kind="problem",
+        ref_id=task.id or 0,
     )
-    async with rt.sessions() as session:
-        await visits.add_prompt(
-            session,
-            chat_id=prompt.chat_id,
-            message_id=prompt.message_id,
-            telegram_user_id=caller.user.id,
-            kind="problem",
-            ref_id=task.id or 0,
-            now=rt.clock(),
-        )
 
 
 async def problem_described(
@@ -462,9 +457,7 @@ async def problem_described(
     here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
     if here not in delivered_to:
         await reply(update, caller.t("task.problem_saved"))
-    from handlers.delivery import run_outbox
-
-    await run_outbox(context.application)
+    await cards.draw_changed_cards(context.bot, rt)
 
 
 async def resolve_button(update: Update, context: Context) -> None:
@@ -501,6 +494,4 @@ async def resolve_button(update: Update, context: Context) -> None:
     await query.edit_message_text(
         original + "\n" + rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
     )
-    from handlers.delivery import run_outbox
-
-    await run_outbox(context.application)
+    await cards.draw_changed_cards(context.bot, rt)

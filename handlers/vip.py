@@ -27,7 +27,7 @@ import re
 import warnings
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -55,7 +55,9 @@ from handlers.base import (
     replace_buttons,
     reply,
     runtime,
+    send_private,
 )
+from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
 
@@ -486,23 +488,15 @@ async def cross_check_button(update: Update, context: Context) -> None:
         await query.answer()
         message = pressed_message(update)
         assert message is not None
-        prompt = await message.reply_text(
-            caller.t("vip.return_ask", name=caller.user.full_name, visit=visit_id),
-            reply_markup=ForceReply(
-                selective=True, input_field_placeholder=caller.t("vip.return_placeholder")
-            ),
-            do_quote=False,
+        await ask_for_reply(
+            rt,
+            message,
+            text=caller.t("vip.return_ask", name=caller.user.full_name, visit=visit_id),
+            placeholder=caller.toast("vip.return_placeholder"),
+            asked=caller.user,
+            kind="return_reason",
+            ref_id=visit_id,
         )
-        async with rt.sessions() as session:
-            await visits.add_prompt(
-                session,
-                chat_id=prompt.chat_id,
-                message_id=prompt.message_id,
-                telegram_user_id=caller.user.id,
-                kind="return_reason",
-                ref_id=visit_id,
-                now=rt.clock(),
-            )
         return
     now = rt.clock()
     assert rt.playbook is not None
@@ -532,7 +526,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
     await query.edit_message_text(text)
     if announcer and announcer.staff.telegram_id and announcer.staff.telegram_id != caller.user.id:
         language = language_for(rt, announcer)
-        await delivery.send_private(
+        await send_private(
             context.bot,
             announcer.staff.telegram_id,
             rt.catalog.text(
@@ -546,60 +540,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
     await delivery.run_outbox(context.application)
 
 
-async def prompt_reply(update: Update, context: Context) -> None:
-    """A reply to one of the bot's ForceReply questions: a return reason or a problem."""
-    rt = runtime(context)
-    message = update.effective_message
-    assert message is not None
-    replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
-        return
-    caller = await identify(update, context)
-    async with rt.sessions() as session:
-        prompt = await visits.take_prompt(
-            session, chat_id=message.chat_id, message_id=replied.message_id
-        )
-    if prompt is None:
-        if is_private(update):
-            await reply(update, caller.t("vip.prompt_expired"))
-        return
-    if prompt.telegram_user_id != caller.user.id:
-        # Someone else answered another person's question: keep it open for its owner.
-        async with rt.sessions() as session:
-            await visits.add_prompt(
-                session,
-                chat_id=prompt.chat_id,
-                message_id=prompt.message_id,
-                telegram_user_id=prompt.telegram_user_id,
-                kind=prompt.kind,
-                ref_id=prompt.ref_id,
-                now=prompt.created_at,
-            )
-        await reply(update, caller.t("vip.prompt_not_yours"))
-        return
-    text = " ".join((message.text or "").split())
-    if not text or len(text) > 500:
-        async with rt.sessions() as session:
-            await visits.add_prompt(
-                session,
-                chat_id=prompt.chat_id,
-                message_id=prompt.message_id,
-                telegram_user_id=prompt.telegram_user_id,
-                kind=prompt.kind,
-                ref_id=prompt.ref_id,
-                now=prompt.created_at,
-            )
-        await reply(update, caller.t("vip.prompt_bad_text"))
-        return
-    if prompt.kind == "return_reason":
-        await _return_with_reason(update, context, caller, prompt.ref_id, text)
-    elif prompt.kind == "problem":
-        from handlers import tasks
-
-        await tasks.problem_described(update, context, caller, prompt.ref_id, text)
-
-
-async def _return_with_reason(
+async def return_with_reason(
     update: Update, context: Context, caller: Caller, visit_id: int, reason: str
 ) -> None:
     rt = runtime(context)
@@ -632,9 +573,7 @@ async def _return_with_reason(
             name=caller.user.full_name,
             reason=reason,
         )
-        await delivery.send_private(
-            context.bot, announcer.staff.telegram_id, text, reply_markup=keyboard
-        )
+        await send_private(context.bot, announcer.staff.telegram_id, text, reply_markup=keyboard)
 
 
 def message_of(update: Update) -> Message:

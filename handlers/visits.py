@@ -34,6 +34,8 @@ from handlers.base import (
     plain,
     reply,
     runtime,
+    send_private,
+    send_to_department,
 )
 from storage import org, visits
 from storage.models import (
@@ -256,9 +258,7 @@ async def _tell_departments_of_new_times(
             old=format_local(old_arrival, zone),
             new=format_local(visit.arrival_at, zone),
         )
-        await delivery.send_to_department(
-            context.bot, rt, department, header + "\n" + "\n".join(lines)
-        )
+        await send_to_department(context.bot, rt, department, header + "\n" + "\n".join(lines))
 
 
 # --- /cancelvisit and /complete --------------------------------------------------------------
@@ -320,7 +320,7 @@ async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
             name=caller.user.full_name,
         )
         for department in departments:
-            await delivery.send_to_department(context.bot, rt, department, text)
+            await send_to_department(context.bot, rt, department, text)
         async with rt.sessions() as session:
             announcer = await org.view(session, visit.announced_by)
         if (
@@ -328,7 +328,7 @@ async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
             and announcer.staff.telegram_id
             and announcer.staff.telegram_id != caller.user.id
         ):
-            await delivery.send_private(
+            await send_private(
                 context.bot,
                 announcer.staff.telegram_id,
                 rt.catalog.text(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -570,20 +570,23 @@ async def add_prompt(
     await session.commit()
 
 
-async def take_prompt(
+async def find_prompt(
     session: AsyncSession, *, chat_id: int, message_id: int
 ) -> PendingPrompt | None:
-    """The prompt this message replies to, removed so it is answered once."""
+    """The open question a message replies to, if the bot asked one there."""
     result = await session.exec(
         select(PendingPrompt).where(
             col(PendingPrompt.chat_id) == chat_id, col(PendingPrompt.message_id) == message_id
         )
     )
-    prompt = result.first()
-    if prompt is not None:
-        await session.delete(prompt)
-        await session.commit()
-    return prompt
+    return result.first()
+
+
+async def take_prompt(session: AsyncSession, *, prompt_id: int) -> bool:
+    """Close a question once it is answered; False if another answer closed it first."""
+    outcome = await session.exec(delete(PendingPrompt).where(col(PendingPrompt.id) == prompt_id))
+    await session.commit()
+    return bool(outcome.rowcount == 1)
 
 
 # --- Changes to the whole visit --------------------------------------------------------------

@@ -873,15 +873,21 @@ async def test_a_prompt_is_taken_once(sessions: SessionFactory) -> None:
             now=NOW,
         )
     async with sessions() as session:
-        other = await visits.take_prompt(session, chat_id=-1001234567890, message_id=43)
-        first = await visits.take_prompt(session, chat_id=-1001234567890, message_id=42)
-    async with sessions() as session:
-        second = await visits.take_prompt(session, chat_id=-1001234567890, message_id=42)
+        other = await visits.find_prompt(session, chat_id=-1001234567890, message_id=43)
+        found = await visits.find_prompt(session, chat_id=-1001234567890, message_id=42)
     assert other is None
-    assert first is not None
-    assert (first.telegram_user_id, first.kind, first.ref_id) == (5_000_000_001, "problem", 7)
-    assert first.created_at == NOW
-    assert second is None
+    assert found is not None
+    assert found.id is not None
+    assert (found.telegram_user_id, found.kind, found.ref_id) == (5_000_000_001, "problem", 7)
+    assert found.created_at == NOW
+    async with sessions() as session:
+        first = await visits.take_prompt(session, prompt_id=found.id)
+    async with sessions() as session:
+        second = await visits.take_prompt(session, prompt_id=found.id)
+        gone = await visits.find_prompt(session, chat_id=-1001234567890, message_id=42)
+    assert first is True
+    assert second is False
+    assert gone is None
 
 
 async def test_two_managers_confirming_at_once_create_the_tasks_once(

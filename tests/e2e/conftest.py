@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -112,14 +113,44 @@ async def running_bot(
     await stop_bot(application)
 
 
+class ErrorLog(logging.Handler):
+    """Errors our code logged instead of raising (the outbox, the card): a test fails on them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def logged_errors() -> Iterator[list[logging.LogRecord]]:
+    """ERROR records of the bot's own loggers; a test that provokes one takes it out."""
+    handler = ErrorLog()
+    loggers = [logging.getLogger(name) for name in ("handlers", "bot", "storage")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler.records
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
 @pytest.fixture
 async def app(
-    settings: Settings, clock: FakeClock, handler_errors: list[BaseException]
+    settings: Settings,
+    clock: FakeClock,
+    handler_errors: list[BaseException],
+    logged_errors: list[logging.LogRecord],
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The running bot; the test fails if any handler raised."""
+    """The running bot; the test fails if any handler raised or our code logged an error."""
     async with running_bot(settings, clock, handler_errors) as application:
         yield application
     assert handler_errors == [], f"a handler raised: {handler_errors!r}"
+    messages = [
+        f"{r.name}: {r.getMessage()} {r.exc_info[1] if r.exc_info else ''}" for r in logged_errors
+    ]
+    assert messages == [], "the bot logged errors"
 
 
 @pytest.fixture

@@ -63,20 +63,24 @@ class Reception:
         chat, topic = self.chats[department]
         return await self.sandbox.wait_for_message(chat, topic, **kwargs)
 
-    def card(self) -> dict[str, Any]:
-        """The pinned status card in the CS chat, as it reads now."""
-        pinned = self.sandbox.pinned(self.chat("cs"))
-        assert pinned, "no status card was pinned in the CS chat"
-        card = self.sandbox.message(self.chat("cs"), pinned[-1])
-        assert card is not None
-        return card
+    async def card(self) -> dict[str, Any]:
+        """The pinned status card in the CS chat, as it reads now (waiting for its first post:
+        Telegram's flood limits may hold it behind a burst of assignments)."""
+        for _ in range(100):
+            pinned = self.sandbox.pinned(self.chat("cs"))
+            if pinned:
+                card = self.sandbox.message(self.chat("cs"), pinned[-1])
+                assert card is not None
+                return card
+            await asyncio.sleep(0.05)
+        raise AssertionError("no status card was pinned in the CS chat")
 
     async def card_showing(self, line_test: Any) -> dict[str, Any]:
         """Wait (up to 5 s) until a line of the status card passes `line_test`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
         while True:
-            card = self.card()
+            card = await self.card()
             if any(line_test(line) for line in card["text"].splitlines()):
                 return card
             if loop.time() > deadline:
@@ -107,6 +111,23 @@ class Reception:
 
         request = await self.sandbox.wait_for_message(user, predicate=has_confirm)
         await self.sandbox.press_button(user, None, request["message_id"], data=data)
+        await self.settled(visit_id)
+
+    async def settled(self, visit_id: int) -> None:
+        """Wait until every message due for the visit has gone out (the assignments after a
+        confirmation can take a while behind Telegram's flood limits)."""
+        runtime = self.hotel.runtime
+        for _ in range(200):
+            async with runtime.sessions() as session:
+                rows = await visits.reminders_of(session, visit_id)
+                visit = await visits.get_visit(session, visit_id)
+            now = runtime.clock()
+            waiting = [r for r in rows if r.state in ("pending", "sending") and r.due_at <= now]
+            if visit is not None and visit.status != "awaiting_check" and not waiting:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"visit {visit_id}'s due messages never all went out")
         await self.sandbox.wait_idle()
 
     async def visit(self, visit_id: int) -> Visit:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.runtime import Runtime
 from sandbox import Sandbox
 from tests.e2e.conftest import Hotel
@@ -21,7 +23,11 @@ async def test_a_429_from_telegram_is_retried_and_the_answer_still_arrives(
 
 
 async def test_a_failing_handler_apologises_and_tells_the_admins_once(
-    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, handler_errors: list[BaseException]
+    sandbox: Sandbox,
+    hotel: Hotel,
+    runtime: Runtime,
+    handler_errors: list[BaseException],
+    logged_errors: list[logging.LogRecord],
 ) -> None:
     admin = hotel.admin()
     emily = hotel.person(7002, "Emily", language="en")
@@ -35,6 +41,7 @@ async def test_a_failing_handler_apologises_and_tells_the_admins_once(
         await sandbox.wait_idle()
     assert [type(e).__name__ for e in handler_errors] == ["NetworkError", "NetworkError"]
     handler_errors.clear()
+    logged_errors.clear()  # handlers.errors logs each failure it reports
     reports = sandbox.messages(admin)
     assert len(reports) == 1  # the same error twice is reported once
     assert "NetworkError — handlers/base.py:" in reports[0]["text"]

@@ -77,7 +77,7 @@ async def test_a_pasted_english_notice_is_checked_then_every_department_gets_its
     parking = next(m["text"] for m in reception.inbox("sec") if m["text"].startswith(header))
     assert "车辆 2" in parking
     # The CS chat has its card, pinned.
-    card = reception.card()
+    card = await reception.card()
     assert card["text"].startswith("🛎 贵宾接待 #1：Mr. Wang Jun")
 
 
@@ -234,7 +234,7 @@ async def test_a_last_minute_notice_sends_passed_tasks_at_once_marked_urgent(
 def reminders(reception: Reception, department: str, runtime: Runtime) -> list[str]:
     """Reminder texts a department's chat received, oldest first."""
     header = seen(runtime, "zh", "task.header.remind")
-    late = seen(runtime, "zh", "task.header.remind_late")
+    late = seen(runtime, "zh", "task.header.remind_late", minutes=0).split("：")[0]
     return [
         m["text"] for m in reception.inbox(department) if header in m["text"] or late in m["text"]
     ]
@@ -279,12 +279,14 @@ async def test_a_restart_sends_the_overdue_reminder_late_and_nothing_twice(
     clock.advance(hours=3)  # 13:00: the route walk reminder goes out
     await reception.wait("cs", contains="巡查贵宾进店路线")
     await sandbox.wait_idle()
-    # The bot goes down at 13:05 …
+    # The bot goes down at 13:00 …
     await app.updater.stop()  # type: ignore[attr-defined]
     await app.stop()  # type: ignore[attr-defined]
-    clock.advance(minutes=65)  # … and is back at 14:10, after the 14:00 reminders were due
+    clock.advance(minutes=65)  # … and is back at 14:05, after the 14:00 reminders were due
     async with running_bot(settings, clock, handler_errors):  # type: ignore[arg-type]
-        late = await reception.wait("sec", contains=seen(runtime, "zh", "task.header.remind_late"))
+        late = await reception.wait(
+            "sec", contains=seen(runtime, "zh", "task.header.remind_late", minutes=5)
+        )
         assert "为贵宾车辆预留停车位" in late["text"]
         await sandbox.wait_idle()
         clock.advance(minutes=5)
@@ -544,7 +546,7 @@ async def test_thirty_check_offs_in_a_burst_give_one_card_edit_per_window(
     visit_id = await reception.announce()
     await reception.confirm(visit_id)
     await sandbox.wait_idle()
-    card = reception.card()
+    card = await reception.card()
     edits_before = len(sandbox.edits(reception.chat("cs"), card["message_id"]))
     manager = reception.people["duty_manager"]  # the duty manager may check off anything
     queries = []
