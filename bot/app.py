@@ -104,6 +104,7 @@ def build_application(
             CallbackQueryHandler(vip.cross_check_button, pattern=r"^vip:(ok|ret):"),
             CallbackQueryHandler(tasks.task_button, pattern=callbacks.pattern("t")),
             CallbackQueryHandler(tasks.resolve_button, pattern=callbacks.pattern("p")),
+            CallbackQueryHandler(visit_handlers.card_arrival_button, pattern=r"^card:arr:"),
             CommandHandler("visits", visit_handlers.visits_command),
             CommandHandler("visit", visit_handlers.visit_command),
             CommandHandler("arrival", visit_handlers.arrival_command),

@@ -11,14 +11,15 @@ import html
 import logging
 from datetime import datetime, timedelta
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from bot.reception import task_mark
 from bot.runtime import Runtime
 from bot.when import format_local
+from handlers import callbacks
 from storage import org, visits
-from storage.models import TASK_DONE, Visit
+from storage.models import TASK_DONE, VISIT_CONFIRMED, Visit
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,15 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def card_keyboard(rt: Runtime, visit: Visit) -> InlineKeyboardMarkup | None:
+    """🕒 to move the arrival, while the visit is confirmed; nothing once it is not."""
+    if visit.status != VISIT_CONFIRMED:
+        return None
+    label = rt.catalog.text(rt.settings.default_language, "card.change_arrival")
+    data = callbacks.encode("card", "arr", visit.id)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
 async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
     """Redraw (or first post and pin) every card that changed and is outside its window."""
     now = rt.clock()
@@ -124,7 +134,10 @@ async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
                         )
                     continue
                 message = await bot.send_message(
-                    binding.chat_id, text, message_thread_id=binding.thread_id
+                    binding.chat_id,
+                    text,
+                    message_thread_id=binding.thread_id,
+                    reply_markup=card_keyboard(rt, visit),
                 )
                 try:
                     await bot.pin_chat_message(
@@ -145,7 +158,10 @@ async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
                 continue
             try:
                 await bot.edit_message_text(
-                    text, chat_id=visit.card_chat_id, message_id=visit.card_message_id
+                    text,
+                    chat_id=visit.card_chat_id,
+                    message_id=visit.card_message_id,
+                    reply_markup=card_keyboard(rt, visit),
                 )
             except BadRequest as exc:
                 if "not modified" not in exc.message:

@@ -46,6 +46,7 @@ async def prompt_reply(update: Update, context: Context) -> None:
     """A reply to one of the bot's questions: checked, then handed to whoever asked it."""
     # Imported here: those modules ask the questions, and import this one to do so.
     from handlers import tasks, vip
+    from handlers import visits as visit_handlers
 
     rt = runtime(context)
     message = update.effective_message
@@ -77,3 +78,5 @@ async def prompt_reply(update: Update, context: Context) -> None:
         await vip.return_with_reason(update, context, caller, prompt.ref_id, text)
     elif prompt.kind == "problem":
         await tasks.problem_described(update, context, caller, prompt.ref_id, text)
+    elif prompt.kind == "arrival":
+        await visit_handlers.arrival_answered(update, context, caller, prompt.ref_id, text)

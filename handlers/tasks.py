@@ -391,7 +391,7 @@ async def _ask_for_problem(
         await query.answer(caller.toast("common.stale_button"))
         return
     await query.answer()
-    language = rt.settings.default_language if message.chat.type != "private" else caller.language
+    language = caller.language  # the question is to this person
     await ask_for_reply(
         rt,
         message,

@@ -24,7 +24,7 @@ from bot.playbook import TaskTemplate
 from bot.reception import decode_escalation, plan_task
 from bot.runtime import Runtime
 from bot.when import WhenError, format_local, parse_arrival
-from handlers import cards, delivery
+from handlers import callbacks, cards, delivery
 from handlers.base import (
     Caller,
     Context,
@@ -32,11 +32,13 @@ from handlers.base import (
     is_private,
     language_for,
     plain,
+    pressed_message,
     reply,
     runtime,
     send_private,
     send_to_department,
 )
+from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import (
     OPEN_VISIT_STATUSES,
@@ -167,11 +169,64 @@ def template_of(task: VisitTask) -> TaskTemplate:
 
 async def arrival_command(update: Update, context: Context) -> None:
     """/arrival <visit> <time>: pending tasks and reminders move; each department hears once."""
-    rt = runtime(context)
     caller = await identify(update, context)
     visit = await _visit_from_args(update, context, caller, "visit.arrival_usage")
     if visit is None:
         return
+    await move_arrival(update, context, caller, visit, " ".join((context.args or [])[1:]))
+
+
+async def card_arrival_button(update: Update, context: Context) -> None:
+    """🕒 on the status card: asks the new arrival time (a reply, so it works in the group)."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    visit_id = data.int_arg(0) if data else None
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, visit_id) if visit_id else None
+    message = pressed_message(update)
+    if visit is None or visit.id is None or message is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    mine = visit.announced_by == caller.staff_id
+    if not can_manage_visit(caller.person, announced_by_them=mine):
+        await query.answer(caller.toast("visit.manage_not_allowed"), show_alert=True)
+        return
+    if visit.status != VISIT_CONFIRMED:
+        await query.answer(caller.toast("visit.arrival_not_open", visit=visit.id))
+        return
+    await query.answer()
+    await ask_for_reply(
+        rt,
+        message,
+        text=caller.t("visit.arrival_ask", name=caller.user.full_name, visit=visit.id),
+        placeholder=caller.toast("visit.arrival_placeholder"),
+        asked=caller.user,
+        kind="arrival",
+        ref_id=visit.id,
+    )
+
+
+async def arrival_answered(
+    update: Update, context: Context, caller: Caller, visit_id: int, typed: str
+) -> None:
+    """The reply to the card's 🕒 question."""
+    rt = runtime(context)
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, visit_id)
+    if visit is None:
+        await reply(update, caller.t("visit.not_found", visit=visit_id))
+        return
+    await move_arrival(update, context, caller, visit, typed)
+
+
+async def move_arrival(
+    update: Update, context: Context, caller: Caller, visit: Visit, typed: str
+) -> None:
+    """Re-time the visit's pending tasks to a new arrival and tell each department once."""
+    rt = runtime(context)
     if not can_manage_visit(
         caller.person, announced_by_them=visit.announced_by == caller.staff_id
     ):
@@ -180,7 +235,6 @@ async def arrival_command(update: Update, context: Context) -> None:
     if visit.status != VISIT_CONFIRMED:
         await reply(update, caller.t("visit.arrival_not_open", visit=visit.id))
         return
-    typed = " ".join((context.args or [])[1:])
     now = rt.clock()
     moment = (
         parse_arrival(typed, now=now, zone=rt.settings.zone)

@@ -195,3 +195,37 @@ def test_alembic_upgrade_head_builds_an_empty_database(tmp_path: Path) -> None:
         departments = connection.execute("SELECT count(*) FROM department").fetchone()[0]
     assert {"department", "chat_binding", "staff", "staff_role"} <= tables
     assert departments == 9
+
+
+async def test_a_malformed_playbook_stops_start_up_naming_file_line_and_reason(
+    tmp_path: Path,
+) -> None:
+    playbook = tmp_path / "hotel-playbook.toml"
+    playbook.write_text(
+        '[[task]]\nkey = "parking"\ndepartments = ["garage"]\nat = "T-2h"\n'
+        'title_zh = "车位"\ntitle_en = "Parking"\n',
+        encoding="utf-8",
+    )
+    async with Sandbox(token=TOKEN) as sandbox:
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=sandbox.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            PLAYBOOK_PATH=str(playbook),
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    last = err.decode().strip().splitlines()[-1]
+    assert f"{playbook}:3:" in last
+    assert "garage" in last
+    assert "Traceback" not in err.decode()

@@ -706,3 +706,43 @@ async def test_a_called_off_visit_tells_every_department_once_and_stops_reminder
     await sandbox.wait_idle()
     assert reminders(reception, "cs", runtime) == []
     assert (await reception.visit(visit_id)).status == "cancelled"
+
+
+async def test_the_card_button_moves_the_arrival_by_a_reply_in_the_cs_chat(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime
+) -> None:
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    card = await reception.card()
+    cs_chat = reception.chat("cs")
+    zhao = reception.people["hk_staff"]  # a member of the CS group, but not CS
+    query = await sandbox.press_button(zhao, cs_chat, card["message_id"], label="🕒 修改抵店时间")
+    assert (await sandbox.wait_callback_answer(query))["text"] == seen(
+        runtime, "zh", "visit.manage_not_allowed"
+    )
+    sophie = reception.people["cs_agent"]
+    await sandbox.press_button(sophie, cs_chat, card["message_id"], label="🕒 修改抵店时间")
+    question = await reception.wait("cs", contains="Sophie Sun")
+    assert question["text"] == seen(
+        runtime, "en", "visit.arrival_ask", name="Sophie Sun", visit=visit_id
+    )
+    # Someone else's reply does not count; Sophie's does.
+    await sandbox.send_message(zhao, cs_chat, "17:00", reply_to=question["message_id"])
+    assert (await reception.wait("cs"))["text"] == seen(runtime, "zh", "vip.prompt_not_yours")
+
+    await sandbox.send_message(sophie, cs_chat, "tomorrow 9:30", reply_to=question["message_id"])
+    moved = await reception.wait("cs", contains=f"#{visit_id}")
+    assert "2026-11-28 09:30" in moved["text"]
+    visit = await reception.visit(visit_id)
+    assert visit.arrival_at.isoformat() == "2026-11-28T01:30:00+00:00"
+    told = seen(
+        runtime,
+        "zh",
+        "visit.arrival_notice",
+        visit=visit_id,
+        guest="Mr. Wang Jun · Huadong Group",
+        old="2026-11-27 16:00",
+        new="2026-11-28 09:30",
+    )
+    await sandbox.wait_idle()
+    assert sum(m["text"].startswith(told) for m in reception.inbox("sec")) == 1
