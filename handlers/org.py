@@ -19,7 +19,7 @@ import logging
 import warnings
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -34,6 +34,7 @@ from bot.org import (
     can_decide_registration,
     can_manage_bindings,
 )
+from bot.runtime import Runtime
 from handlers import callbacks
 from handlers.base import (
     Context,
@@ -46,11 +47,12 @@ from handlers.base import (
     replace_buttons,
     reply,
     runtime,
+    send_private,
     topic_of,
 )
 from handlers.common import department_name, help_text
 from storage import org
-from storage.models import STATUS_ACTIVE, STATUS_INACTIVE
+from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, Staff
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +378,6 @@ async def registration_decided(update: Update, context: Context) -> None:
             approve=data.action == "ok",
             now=rt.clock(),
         )
-        applicant_view = await org.view(session, staff_id)
     if decided is None:
         # Another approver was quicker; show this copy the outcome instead of live buttons.
         await query.answer(caller.toast("register.already_decided"))
@@ -390,19 +391,28 @@ async def registration_decided(update: Update, context: Context) -> None:
     await query.edit_message_text(
         f"{original}\n\n{caller.t(outcome_key, approver=caller.user.full_name)}"
     )
-    if decided.telegram_id is None:
+    await tell_applicant(context.bot, rt, decided, approver=caller.user.full_name)
+
+
+async def tell_applicant(bot: Bot, rt: Runtime, decided: Staff, *, approver: str) -> None:
+    """The applicant hears the decision in private, with what they can now do."""
+    if decided.telegram_id is None or decided.id is None:
         return
-    language = language_for(rt, applicant_view)
-    dept = getattr(department, f"name_{language}", "—") if department else "—"
-    if approved:
-        text = rt.catalog.text(
-            language, "register.welcome", approver=caller.user.full_name, department=dept
+    async with rt.sessions() as session:
+        view = await org.view(session, decided.id)
+        department = (
+            await org.get_department(session, decided.department_code)
+            if decided.department_code
+            else None
         )
-        person = person_of(rt, decided.telegram_id, applicant_view)
+    language = language_for(rt, view)
+    dept = "—"
+    if department is not None:
+        dept = department.name_zh if language == "zh" else department.name_en
+    if decided.status == STATUS_ACTIVE:
+        text = rt.catalog.text(language, "register.welcome", approver=approver, department=dept)
+        person = person_of(rt, decided.telegram_id, view)
         text += "\n\n" + help_text(rt.catalog, language, person)
     else:
         text = rt.catalog.text(language, "register.rejected", department=dept)
-    try:
-        await context.bot.send_message(decided.telegram_id, text)
-    except TelegramError as exc:
-        log.warning("decision not delivered to %s: %s", decided.telegram_id, exc)
+    await send_private(bot, decided.telegram_id, text)

@@ -3,7 +3,7 @@
 Every screen edits the same message; every press re-checks that the presser is an admin.
 Callback data: st:page:<n> · st:view:<id> · st:roles:<id> · st:role:<id>:<role> ·
 st:dept:<id> · st:setdept:<id>:<code> · st:mgr:<id>:<page> · st:setmgr:<id>:<mgr|0> ·
-st:off:<id> · st:offok:<id>
+st:off:<id> · st:offok:<id> · st:appr:<id> · st:rej:<id> · st:react:<id>
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from bot.org import ROLES, can_edit_staff
 from handlers import callbacks
 from handlers.base import Caller, Context, identify, is_private, reply, runtime
 from handlers.common import department_name
+from handlers.org import tell_applicant
 from storage import org
-from storage.models import STATUS_ACTIVE, STATUS_PENDING
+from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING
 
 PAGE_SIZE = 8
-LISTED = (STATUS_ACTIVE, STATUS_PENDING)
+LISTED = (STATUS_ACTIVE, STATUS_PENDING, STATUS_INACTIVE)
+MARKS = {STATUS_PENDING: "⏳ ", STATUS_INACTIVE: "⛔ "}
 
 
 def _button(label: str, *parts: object) -> InlineKeyboardButton:
@@ -68,7 +70,7 @@ async def staff_button(update: Update, context: Context) -> None:
             screen = _roles_screen(caller, person)
         elif data.action == "role" and len(data.args) == 2 and data.args[1] in ROLES:
             if person.staff.telegram_id == caller.user.id and data.args[1] == "admin":
-                toast = caller.t("staff.keep_own_admin")
+                toast = caller.toast("staff.keep_own_admin")
             else:
                 await org.toggle_role(
                     session, staff_id=person.staff.id, role=data.args[1], now=now
@@ -102,7 +104,7 @@ async def staff_button(update: Update, context: Context) -> None:
                     session, staff_id=person.staff.id, manager_id=manager_id, now=now
                 )
                 if not ok:
-                    toast = caller.t("staff.manager_loop")
+                    toast = caller.toast("staff.manager_loop")
                 screen = await _card(context, caller, person.staff.id)
         elif data.action == "off":
             rows = [
@@ -111,13 +113,30 @@ async def staff_button(update: Update, context: Context) -> None:
             ]
             text = caller.t("staff.deactivate_question", name=person.staff.name)
             screen = (text, InlineKeyboardMarkup(rows))
+        elif data.action in ("appr", "rej") and person.staff.department_code:
+            decided = await org.decide_registration(
+                session,
+                staff_id=person.staff.id,
+                department_code=person.staff.department_code,
+                approve=data.action == "appr",
+                now=now,
+            )
+            if decided is None:
+                toast = caller.toast("register.already_decided")
+            else:
+                await tell_applicant(context.bot, rt, decided, approver=caller.user.full_name)
+            screen = await _card(context, caller, person.staff.id)
+        elif data.action == "react":
+            await org.reactivate(session, staff_id=person.staff.id, now=now)
+            toast = caller.toast("staff.reactivated", name=person.staff.name)
+            screen = await _card(context, caller, person.staff.id)
         elif data.action == "offok":
             if person.staff.telegram_id == caller.user.id:
-                toast = caller.t("staff.keep_own_admin")
+                toast = caller.toast("staff.keep_own_admin")
                 screen = await _card(context, caller, person.staff.id)
             else:
                 await org.deactivate(session, staff_id=person.staff.id, now=now)
-                toast = caller.t("staff.deactivated", name=person.staff.name)
+                toast = caller.toast("staff.deactivated", name=person.staff.name)
                 screen = await _page(context, caller, 0)
     if screen is None:
         await query.answer(caller.toast("common.stale_button"))
@@ -144,7 +163,7 @@ async def _page(context: Context, caller: Caller, page: int) -> tuple[str, Inlin
         return caller.t("staff.empty"), InlineKeyboardMarkup([])
     rows = []
     for person in people:
-        mark = "⏳ " if person.status == STATUS_PENDING else ""
+        mark = MARKS.get(person.status, "")
         dept = (person.department_code or "—").upper()
         rows.append([_button(f"{mark}{person.name} · {dept}", "view", person.id)])
     nav = []
@@ -185,15 +204,22 @@ async def _card(
         telegram=telegram,
         status=caller.t(f"status.{staff.status}"),
     )
+    if staff.status == STATUS_PENDING:
+        # A request nobody could decide (no approver had opened a chat yet) is decided here.
+        status_row = [
+            _button(caller.t("register.approve"), "appr", staff_id),
+            _button(caller.t("register.reject"), "rej", staff_id),
+        ]
+    elif staff.status == STATUS_INACTIVE:
+        status_row = [_button(caller.t("staff.reactivate"), "react", staff_id)]
+    else:
+        status_row = [_button(caller.t("staff.deactivate"), "off", staff_id)]
     rows = [
         [
             _button(caller.t("staff.edit_roles"), "roles", staff_id),
             _button(caller.t("staff.edit_department"), "dept", staff_id),
         ],
-        [
-            _button(caller.t("staff.edit_manager"), "mgr", staff_id, 0),
-            _button(caller.t("staff.deactivate"), "off", staff_id),
-        ],
+        [_button(caller.t("staff.edit_manager"), "mgr", staff_id, 0), *status_row],
         [_button(caller.t("staff.back_to_list"), "page", 0)],
     ]
     return text, InlineKeyboardMarkup(rows)

@@ -407,6 +407,17 @@ async def deactivate(session: AsyncSession, *, staff_id: int, now: datetime) -> 
     await session.commit()
 
 
+async def reactivate(session: AsyncSession, *, staff_id: int, now: datetime) -> None:
+    """Bring a deactivated person back with the roles they had."""
+    staff = await session.get(Staff, staff_id)
+    if staff is None or staff.status != STATUS_INACTIVE:
+        return
+    staff.status = STATUS_ACTIVE
+    staff.updated_at = now
+    session.add(staff)
+    await session.commit()
+
+
 async def _touch(session: AsyncSession, staff_id: int, now: datetime) -> None:
     staff = await session.get(Staff, staff_id)
     if staff is not None:

@@ -155,3 +155,61 @@ async def test_a_roster_full_of_long_mistakes_still_gets_a_readable_answer(
     assert lines[-1].startswith("…and ")
     async with runtime.sessions() as session:
         assert await org.view_by_telegram_id(session, 7000) is None
+
+
+async def test_admin_approves_a_waiting_request_and_reactivates_someone_from_staff(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime
+) -> None:
+    admin = hotel.admin(language="zh")
+    amy = hotel.person(6101, "Amy", language="en")
+    await sandbox.send_message(amy, text="/register")
+    await sandbox.wait_for_message(amy)
+    await sandbox.send_message(amy, text="Amy Chen")
+    ask = await sandbox.wait_for_message(amy)
+    await sandbox.press_button(amy, None, ask["message_id"], label="Housekeeping")
+    await sandbox.wait_idle()
+    request = [m for m in sandbox.messages(admin) if "Amy Chen" in m["text"]]
+    assert len(request) == 1  # the admin also got the request with buttons
+    async with runtime.sessions() as session:
+        amy_view = await org.view_by_telegram_id(session, amy.id)
+    assert amy_view is not None
+    amy_id = amy_view.staff.id
+
+    await sandbox.send_message(admin, text="/staff")
+    listing = await sandbox.wait_for_message(admin)
+    assert "⏳ Amy Chen · HK" in [
+        b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    await sandbox.press_button(admin, None, listing["message_id"], data=f"st:view:{amy_id}")
+    await sandbox.wait_idle()
+    await sandbox.press_button(admin, None, listing["message_id"], label="✅ 批准")
+    welcome = await sandbox.wait_for_message(amy, contains="Welcome")
+    assert welcome["text"].startswith(
+        t(runtime, "en", "register.welcome", approver="Admin Ada", department="Housekeeping")
+    )
+    async with runtime.sessions() as session:
+        approved = await org.view(session, amy_id or 0)
+    assert approved is not None
+    assert approved.staff.status == "active"
+    # The request's own buttons are now stale for the admin.
+    query = await sandbox.press_button(admin, None, request[0]["message_id"], label="✅ 批准")
+    assert (await sandbox.wait_callback_answer(query))["text"] == t(
+        runtime, "zh", "register.already_decided"
+    )
+
+    # Deactivate, then reactivate with the same roles.
+    await sandbox.press_button(admin, None, listing["message_id"], data=f"st:off:{amy_id}")
+    await sandbox.wait_idle()
+    await sandbox.press_button(admin, None, listing["message_id"], data=f"st:offok:{amy_id}")
+    await sandbox.wait_idle()
+    await sandbox.press_button(admin, None, listing["message_id"], data=f"st:view:{amy_id}")
+    await sandbox.wait_idle()
+    query = await sandbox.press_button(admin, None, listing["message_id"], label="♻️ 重新启用")
+    assert (await sandbox.wait_callback_answer(query))["text"] == t(
+        runtime, "zh", "staff.reactivated", name="Amy Chen"
+    )
+    async with runtime.sessions() as session:
+        back = await org.view(session, amy_id or 0)
+    assert back is not None
+    assert back.staff.status == "active"
+    assert back.roles == frozenset({"staff"})
