@@ -179,7 +179,7 @@ async def _script(
 
     await scene("The duty manager cross-checks and confirms")
     request = await sandbox.wait_for_message(duty_manager, contains="#1", timeout=30)
-    await sandbox.press_button(duty_manager, None, request["message_id"], data="vip:ok:1")
+    await sandbox.press_button(duty_manager, None, request["message_id"], label="✅ 确认")
 
     await scene("Every department has its part; CS holds its briefing")
     await press(cs_agent, "cs", "召开内部任务会议", "✅ 完成")

@@ -59,12 +59,15 @@ def plan_task(
     )
     if timing is None:
         return PlannedTask(template, None, None, False, ())
+    # A task sent late (last-minute notice, an earlier arrival) is not escalated for the
+    # time before anyone saw it: its chain starts from when it goes out.
+    escalate_from = max(timing.due_at, now)
     return PlannedTask(
         template,
         timing.remind_at,
         timing.due_at,
         timing.urgent,
-        tuple(escalation_times(template, timing.due_at)),
+        tuple(escalation_times(template, escalate_from)),
     )
 
 

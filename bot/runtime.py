@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,3 +33,8 @@ class Runtime:
     reported_errors: set[str] = field(default_factory=set)
     # Loaded at start-up, once the department codes can be read from the database.
     playbook: Playbook | None = None
+    # Tasks whose messages need redrawing: handlers note them, the tick redraws them, so a
+    # burst of ticks on a checklist is one edit and no handler waits on flood limits.
+    tasks_to_redraw: set[int] = field(default_factory=set)
+    # One status-card drawer at a time, so a card is never posted (and pinned) twice.
+    card_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -115,6 +115,11 @@ def card_keyboard(rt: Runtime, visit: Visit) -> InlineKeyboardMarkup | None:
 
 async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
     """Redraw (or first post and pin) every card that changed and is outside its window."""
+    async with rt.card_lock:
+        await _draw_changed_cards(bot, rt)
+
+
+async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
     now = rt.clock()
     window = timedelta(seconds=rt.settings.card_window_seconds)
     async with rt.sessions() as session:

@@ -1,6 +1,7 @@
 """Everything the bot sends on its own: the outbox of timed messages (assignments,
 reminders, escalations) and the live status card. One repeating job (`hotel:tick`) drives
-both; handlers call `run_outbox` right after a change so nobody waits for the next tick.
+both. Handlers never send these themselves (a burst behind Telegram's flood limits would
+hold up every other chat): they `nudge` the tick to run now, beside the update processing.
 
 Exactly once: a reminder row is claimed by a conditional update before it is sent and
 marked sent after; a row left claimed by a crash is never resent but reported to CS.
@@ -12,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from telegram import Bot
-from telegram.error import TelegramError, TimedOut
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.reception import is_late_send
@@ -60,34 +61,40 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_outbox(context.application)
 
 
+def nudge(application: Application) -> None:
+    """Run the outbox now, as a job of its own, instead of waiting for the next tick."""
+    assert application.job_queue is not None
+    application.job_queue.run_once(_tick, 0, name=f"{TICK_JOB}:nudge")
+
+
 async def run_outbox(application: Application) -> None:
     """Send every reminder that is due, then redraw the status cards that changed."""
     rt = _runtime(application)
     while True:
+        # One row at a time: a restart mid-broadcast leaves at most one message in doubt,
+        # while a burst of assignments waits behind Telegram's flood limits.
         now = rt.clock()
         async with rt.sessions() as session:
-            due = await visits.claim_due_reminders(session, now=now)
-        for reminder in due:
-            await _deliver_one(application.bot, rt, reminder, now)
-        if len(due) < 50:
+            due = await visits.claim_due_reminders(session, now=now, limit=1)
+        if not due:
             break
+        await _deliver_one(application.bot, rt, due[0], now)
+    while rt.tasks_to_redraw:
+        await tasks.refresh_task_messages(application.bot, rt, rt.tasks_to_redraw.pop())
     await cards.draw_changed_cards(application.bot, rt)
 
 
 async def _deliver_one(bot: Bot, rt: Runtime, reminder: Reminder, now: datetime) -> None:
+    """Send one claimed row and record it. Each department's send handles its own refusal
+    (tasks.deliver reports it to CS), so what reaches here is unexpected: the row is never
+    resent, since part of it may have gone out, and CS hears that it may be incomplete."""
     assert reminder.id is not None
     late = is_late_send(reminder.due_at, now)
     try:
         await tasks.deliver(bot, rt, reminder, late=late, now=now)
-    except TimedOut:
-        # Telegram may have delivered it before the answer timed out: never resend.
-        log.exception("reminder %s timed out; it may or may not have arrived", reminder.id)
+    except Exception:
+        log.exception("reminder %s failed part-way; it is not resent", reminder.id)
         await report_uncertain(bot, rt, [reminder])
-    except TelegramError:
-        log.exception("reminder %s refused by Telegram; retrying on the next tick", reminder.id)
-        async with rt.sessions() as session:
-            await visits.release_reminder(session, reminder_id=reminder.id)
-        return
     async with rt.sessions() as session:
         await visits.finish_reminder(session, reminder_id=reminder.id, now=now, late=late)
 

@@ -318,7 +318,8 @@ async def register_cancel(update: Update, context: Context) -> int:
 
 
 def registration_conversation() -> ConversationHandler[Context]:
-    private = filters.ChatType.PRIVATE
+    # A reply to one of the bot's questions (a return reason…) is not an answer here.
+    private = filters.ChatType.PRIVATE & ~filters.REPLY
     with warnings.catch_warnings():
         # PTB warns that with per_message=False a CallbackQueryHandler is tracked per chat
         # rather than per message; that is what we want in a one-person private chat.

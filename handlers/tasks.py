@@ -18,7 +18,7 @@ from bot.org import can_work_on_task
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers import callbacks, cards
+from handlers import callbacks, delivery
 from handlers.base import (
     Caller,
     Context,
@@ -206,12 +206,19 @@ async def _to_departments(
         if binding is None:
             missing.append(department)
             continue
-        message = await bot.send_message(
-            binding.chat_id,
-            text,
-            message_thread_id=binding.thread_id,
-            reply_markup=task_keyboard(rt, language, task, items),
-        )
+        try:
+            message = await bot.send_message(
+                binding.chat_id,
+                text,
+                message_thread_id=binding.thread_id,
+                reply_markup=task_keyboard(rt, language, task, items),
+            )
+        except TelegramError as exc:
+            # The bot was removed, the topic deleted…: this department is reported like an
+            # unbound one, and the others are not sent the same message again.
+            log.warning("task %s not delivered to %s: %s", task.id, department, exc)
+            missing.append(department)
+            continue
         async with rt.sessions() as session:
             await visits.record_message(
                 session,
@@ -230,13 +237,28 @@ async def _report_unbound(
     bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, missing: list[str]
 ) -> None:
     """A department without a chat is never skipped silently: CS and the announcer hear."""
-    codes = ", ".join(missing)
+    async with rt.sessions() as session:
+        found = [await org.get_department(session, code) for code in missing]
+    names = {code: d for code, d in zip(missing, found, strict=True) if d is not None}
+
+    def listed(language: str) -> str:
+        return ", ".join(
+            (d.name_zh if language == "zh" else d.name_en) for d in names.values()
+        ) or ", ".join(missing)
+
     language = rt.settings.default_language
     text = rt.catalog.text(
-        language, "task.unbound", departments=codes, title=_title(task, language), visit=visit.id
+        language,
+        "task.unbound",
+        departments=listed(language),
+        title=_title(task, language),
+        visit=visit.id,
     )
     if "cs" not in missing:
-        await send_to_department(bot, rt, "cs", text)
+        try:
+            await send_to_department(bot, rt, "cs", text)
+        except TelegramError as exc:
+            log.warning("could not tell CS about an undelivered task: %s", exc)
     async with rt.sessions() as session:
         announcer = await org.view(session, visit.announced_by)
     if announcer and announcer.staff.telegram_id:
@@ -247,7 +269,7 @@ async def _report_unbound(
             rt.catalog.text(
                 private_language,
                 "task.unbound",
-                departments=codes,
+                departments=listed(private_language),
                 title=_title(task, private_language),
                 visit=visit.id,
             ),
@@ -274,24 +296,36 @@ async def _escalate(
             people += await org.heads_of(session, "cs")
         views = {p.id: await org.view(session, p.id or 0) for p in people}
     language = rt.settings.default_language
+    header = rt.catalog.text(language, "task.header.escalate", minutes=minutes)
+    group_text = await task_text(rt, language, task, visit, header=header, now=now)
+    reached = 0
     if "department" in targets:
-        text = (
-            rt.catalog.text(language, "task.header.escalate", minutes=minutes)
-            + "\n"
-            + await task_text(rt, language, task, visit, header="", now=now)
-        )
-        await send_to_department(bot, rt, responsible, text.replace("\n\n", "\n"))
+        reached += await _to_group(bot, rt, responsible, group_text)
     seen: set[int] = set()
     for person in people:
         if person.telegram_id is None or person.telegram_id in seen:
             continue
         seen.add(person.telegram_id)
         private_language = language_for(rt, views[person.id])
-        header = rt.catalog.text(private_language, "task.header.escalate", minutes=minutes)
-        text = await task_text(rt, private_language, task, visit, header=header, now=now)
-        await send_private(bot, person.telegram_id, text)
+        private_header = rt.catalog.text(private_language, "task.header.escalate", minutes=minutes)
+        text = await task_text(rt, private_language, task, visit, header=private_header, now=now)
+        reached += await send_private(bot, person.telegram_id, text) is not None
+    if not reached:
+        # Nobody in the chain could be reached (no head, no duty manager with a chat open):
+        # the alert goes to the CS chat rather than nowhere.
+        note = rt.catalog.text(language, "task.escalate_nobody")
+        await _to_group(bot, rt, "cs", f"{group_text}\n{note}")
     async with rt.sessions() as session:
         await visits.mark_escalated(session, task_id=task.id or 0, level=level, now=now)
+
+
+async def _to_group(bot: Bot, rt: Runtime, department: str, text: str) -> int:
+    """1 if the department's chat got the message, 0 if it has none or refused it."""
+    try:
+        return int(await send_to_department(bot, rt, department, text) is not None)
+    except TelegramError as exc:
+        log.warning("escalation not delivered to %s: %s", department, exc)
+        return 0
 
 
 async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
@@ -376,8 +410,8 @@ async def task_button(update: Update, context: Context) -> None:
         await query.answer(caller.toast(f"task.refused.{change.reason}"))
         return
     await query.answer(caller.toast(f"task.ok.{data.action}"))
-    await refresh_task_messages(context.bot, rt, task.id or 0)
-    await cards.draw_changed_cards(context.bot, rt)
+    rt.tasks_to_redraw.add(task.id or 0)
+    delivery.nudge(context.application)
 
 
 async def _ask_for_problem(
@@ -457,7 +491,7 @@ async def problem_described(
     here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
     if here not in delivered_to:
         await reply(update, caller.t("task.problem_saved"))
-    await cards.draw_changed_cards(context.bot, rt)
+    delivery.nudge(context.application)
 
 
 async def resolve_button(update: Update, context: Context) -> None:
@@ -494,4 +528,4 @@ async def resolve_button(update: Update, context: Context) -> None:
     await query.edit_message_text(
         original + "\n" + rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
     )
-    await cards.draw_changed_cards(context.bot, rt)
+    delivery.nudge(context.application)

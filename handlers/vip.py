@@ -363,7 +363,8 @@ async def vip_correct(update: Update, context: Context) -> int:
 
 
 def vip_conversation() -> ConversationHandler[Context]:
-    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    # A reply to one of the bot's questions (a return reason…) is not an answer here.
+    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.REPLY
     with warnings.catch_warnings():
         # per_message=False is right here: one manager, one private chat, one notice at a time.
         warnings.simplefilter("ignore", PTBUserWarning)
@@ -394,17 +395,25 @@ def vip_conversation() -> ConversationHandler[Context]:
 # --- Cross-check -------------------------------------------------------------------------------
 
 
-def _check_keyboard(catalog: Catalog, language: str, visit_id: int) -> InlineKeyboardMarkup:
+async def _revision(rt: Runtime, visit_id: int) -> int:
+    """How many times the notice was corrected: buttons of an older version are stale."""
+    async with rt.sessions() as session:
+        return await visits.count_events(session, visit_id=visit_id, kind="resubmitted")
+
+
+def _check_keyboard(
+    catalog: Catalog, language: str, visit_id: int, revision: int
+) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     catalog.text(language, "vip.check_confirm"),
-                    callback_data=callbacks.encode("vip", "ok", visit_id),
+                    callback_data=callbacks.encode("vip", "ok", visit_id, revision),
                 ),
                 InlineKeyboardButton(
                     catalog.text(language, "vip.check_return"),
-                    callback_data=callbacks.encode("vip", "ret", visit_id),
+                    callback_data=callbacks.encode("vip", "ret", visit_id, revision),
                 ),
             ]
         ]
@@ -416,6 +425,7 @@ async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Cal
     rt = runtime(context)
     assert visit.id is not None
     notice = visits.notice_of(visit)
+    revision = await _revision(rt, visit.id)
     reached = 0
     async with rt.sessions() as session:
         duty_managers = await org.staff_with_role(session, "duty_manager")
@@ -436,7 +446,7 @@ async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Cal
             await context.bot.send_message(
                 manager.telegram_id,
                 text,
-                reply_markup=_check_keyboard(rt.catalog, language, visit.id),
+                reply_markup=_check_keyboard(rt.catalog, language, visit.id, revision),
             )
             reached += 1
         except TelegramError as exc:
@@ -455,7 +465,7 @@ async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Cal
                 binding.chat_id,
                 text,
                 message_thread_id=binding.thread_id,
-                reply_markup=_check_keyboard(rt.catalog, language, visit.id),
+                reply_markup=_check_keyboard(rt.catalog, language, visit.id, revision),
             )
             reached += 1
         except TelegramError as exc:
@@ -471,6 +481,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     data = callbacks.parse(query.data)
     visit_id = data.int_arg(0) if data else None
+    revision = data.int_arg(1) if data else None
     if data is None or visit_id is None or data.action not in ("ok", "ret"):
         await query.answer(caller.toast("common.stale_button"))
         return
@@ -479,11 +490,18 @@ async def cross_check_button(update: Update, context: Context) -> None:
         return
     async with rt.sessions() as session:
         visit = await visits.get_visit(session, visit_id)
-    if visit is None or visit.status != VISIT_AWAITING_CHECK:
+    if (
+        visit is None
+        or visit.status != VISIT_AWAITING_CHECK
+        or revision != await _revision(rt, visit_id)
+    ):
         await query.answer(caller.toast("vip.check_already"))
         await replace_buttons(update, None)
         return
-    assert caller.staff_id is not None
+    if caller.staff_id is None or caller.staff_id == visit.announced_by:
+        # A cross-check is a second pair of eyes: not the announcer's own.
+        await query.answer(caller.toast("vip.check_own"), show_alert=True)
+        return
     if data.action == "ret":
         await query.answer()
         message = pressed_message(update)
@@ -537,7 +555,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
                 tasks=len(plan),
             ),
         )
-    await delivery.run_outbox(context.application)
+    delivery.nudge(context.application)
 
 
 async def return_with_reason(

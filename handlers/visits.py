@@ -283,7 +283,7 @@ async def move_arrival(
             tasks=len(plan),
         ),
     )
-    await delivery.run_outbox(context.application)
+    delivery.nudge(context.application)
 
 
 async def _tell_departments_of_new_times(
@@ -398,7 +398,7 @@ async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
         await reply(update, caller.t("visit.completed_done", visit=visit.id))
         if is_private(update):
             await _send_archive(update, rt, caller, closed)
-    await delivery.run_outbox(context.application)
+    delivery.nudge(context.application)
 
 
 # --- The archive -------------------------------------------------------------------------------

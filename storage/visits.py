@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -324,6 +324,15 @@ async def events_of(session: AsyncSession, visit_id: int) -> list[VisitEvent]:
     return list(result.all())
 
 
+async def count_events(session: AsyncSession, *, visit_id: int, kind: str) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(VisitEvent)
+        .where(col(VisitEvent.visit_id) == visit_id, col(VisitEvent.kind) == kind)
+    )
+    return int(result.one())
+
+
 async def problems_of(
     session: AsyncSession, visit_id: int, *, open_only: bool = False
 ) -> list[Problem]:
@@ -527,11 +536,15 @@ async def resolve_problem(
     session: AsyncSession, *, problem_id: int, by: int, now: datetime
 ) -> Problem | None:
     """Mark a problem resolved; None if it was already (or never existed)."""
-    problem = await session.get(Problem, problem_id)
-    if problem is None or problem.resolved_at is not None:
+    outcome = await session.exec(
+        update(Problem)
+        .where(col(Problem.id) == problem_id, col(Problem.resolved_at).is_(None))
+        .values(resolved_by=by, resolved_at=now)
+    )
+    if outcome.rowcount != 1:  # already resolved, by an earlier or a simultaneous press
         return None
-    problem.resolved_by = by
-    problem.resolved_at = now
+    problem = await session.get(Problem, problem_id, populate_existing=True)
+    assert problem is not None
     visit = await session.get(Visit, problem.visit_id)
     assert visit is not None
     visit.card_dirty_at = now
@@ -763,6 +776,9 @@ async def cards_to_draw(
     result = await session.exec(
         select(Visit).where(
             col(Visit.card_dirty_at).is_not(None),
+            # A notice never confirmed has no card: its details stay out of the CS group.
+            col(Visit.status).in_((VISIT_CONFIRMED, VISIT_ARRIVED))
+            | col(Visit.card_message_id).is_not(None),
             (col(Visit.card_drawn_at).is_(None)) | (col(Visit.card_drawn_at) <= quiet_since),
         )
     )

@@ -290,7 +290,9 @@ async def test_a_last_minute_notice_assigns_passed_tasks_now_as_urgent(
         escalations = sorted(
             (r.level, r.due_at) for r in reminders if r.task_id == task.id and r.kind == "escalate"
         )
-        assert escalations == [(1, task.due_at + 10 * MINUTE), (2, task.due_at + 20 * MINUTE)]
+        # Escalation counts from when the task went out, never from a due time already past.
+        start = max(task.due_at, NOW)
+        assert escalations == [(1, start + 10 * MINUTE), (2, start + 20 * MINUTE)]
     assert len(reminders) == 9 + 3 + 8 * 2
 
 

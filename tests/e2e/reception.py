@@ -103,14 +103,19 @@ class Reception:
     async def confirm(self, visit_id: int, *, who: str = "duty_manager") -> None:
         """The duty manager confirms from the copy they got in private."""
         user = self.people[who]
-        data = f"vip:ok:{visit_id}"
+        prefix = f"vip:ok:{visit_id}:"
 
-        def has_confirm(message: dict[str, Any]) -> bool:
+        def confirm_data(message: dict[str, Any]) -> str | None:
             rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-            return any(button.get("callback_data") == data for row in rows for button in row)
+            datas = [button.get("callback_data", "") for row in rows for button in row]
+            return next((d for d in datas if d.startswith(prefix)), None)
 
-        request = await self.sandbox.wait_for_message(user, predicate=has_confirm)
-        await self.sandbox.press_button(user, None, request["message_id"], data=data)
+        request = await self.sandbox.wait_for_message(
+            user, predicate=lambda m: confirm_data(m) is not None
+        )
+        await self.sandbox.press_button(
+            user, None, request["message_id"], data=confirm_data(request)
+        )
         await self.settled(visit_id)
 
     async def settled(self, visit_id: int) -> None:

@@ -549,10 +549,11 @@ async def test_thirty_check_offs_in_a_burst_give_one_card_edit_per_window(
     card = await reception.card()
     edits_before = len(sandbox.edits(reception.chat("cs"), card["message_id"]))
     manager = reception.people["duty_manager"]  # the duty manager may check off anything
+    header = seen(runtime, "zh", "task.header.assign")
     queries = []
     for department in departments:
         for message in reception.inbox(department):
-            if message.get("reply_markup") and "检查" in message["text"]:
+            if message.get("reply_markup") and message["text"].startswith(header):
                 queries.append(
                     await sandbox.press_button(
                         manager, reception.chat(department), message["message_id"], label="✅ 完成"
@@ -596,18 +597,25 @@ async def test_a_department_without_a_chat_is_reported_to_cs_and_the_announcer(
         runtime,
         "zh",
         "task.unbound",
-        departments="sec",
+        departments="保安部",
         title="为贵宾车辆预留停车位",
         visit=visit_id,
     )
-    in_cs = await reception.wait("cs", contains="sec")
+    in_cs = await reception.wait("cs", contains="保安部")
     assert in_cs["text"] == expected
-    to_announcer = await sandbox.wait_for_message(reception.people["announcer"], contains="sec")
+    to_announcer = await sandbox.wait_for_message(
+        reception.people["announcer"], contains="Security"
+    )
     assert runtime.playbook is not None
     parking = runtime.playbook.get("parking")
     assert parking is not None
     assert to_announcer["text"] == seen(
-        runtime, "en", "task.unbound", departments="sec", title=parking.title_en, visit=visit_id
+        runtime,
+        "en",
+        "task.unbound",
+        departments="Security",
+        title=parking.title_en,
+        visit=visit_id,
     )
 
 
