@@ -61,6 +61,12 @@ async def identify(update: Update, context: Context) -> Caller:
     rt = runtime(context)
     user = update.effective_user
     assert user is not None, "handlers are registered for updates that have a user"
+    if user.id in rt.settings.admin_user_ids:
+        # An admin from ADMIN_USER_IDS may act before ever sending /start: give them a
+        # record, so what they do can be recorded as theirs.
+        async with rt.sessions() as session:
+            if await org.find_by_telegram_id(session, user.id) is None:
+                await greet(update, context)
     async with rt.sessions() as session:
         view = await org.view_by_telegram_id(session, user.id)
         if (

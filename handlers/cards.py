@@ -169,6 +169,11 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
                     reply_markup=card_keyboard(rt, visit),
                 )
             except BadRequest as exc:
+                if "not found" in exc.message:
+                    # Someone deleted the card: post a new one on the next round.
+                    async with rt.sessions() as session:
+                        await visits.forget_card(session, visit_id=visit.id)
+                    continue
                 if "not modified" not in exc.message:
                     raise
             async with rt.sessions() as session:

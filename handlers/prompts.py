@@ -5,6 +5,8 @@ own messages. Open questions are database rows, so an answer after a restart sti
 
 from __future__ import annotations
 
+import html
+
 from telegram import ForceReply, Message, Update, User
 
 from bot.runtime import Runtime
@@ -24,9 +26,15 @@ async def ask_for_reply(
     kind: str,
     ref_id: int,
 ) -> None:
-    """Ask `asked` a question under `message` and remember what the answer is for."""
+    """Ask `asked` a question under `message` and remember what the answer is for.
+
+    In a group, ForceReply(selective) opens the reply box only for people the message
+    mentions: the asked person's name in the text becomes a mention of them.
+    """
+    name = html.escape(asked.full_name, quote=False)
+    mention = f'<a href="tg://user?id={asked.id}">{name}</a>'
     prompt = await message.reply_text(
-        text,
+        text.replace(name, mention, 1),
         reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder[:64]),
         do_quote=False,
     )

@@ -84,6 +84,9 @@ def field_value_text(
 
 
 ALWAYS_SHOWN = ("party", "vehicles", "arrival")
+# Long fields are shortened in chat so a notice fits one Telegram message (4,096 characters);
+# the full text is kept, and is in the archive.
+SHOWN_CHARS = 600
 
 
 def notice_text(catalog: Catalog, language: str, rt: Runtime, notice: Notice) -> str:
@@ -94,6 +97,8 @@ def notice_text(catalog: Catalog, language: str, rt: Runtime, notice: Notice) ->
             continue
         label = catalog.text(language, f"notice.label.{name}")
         value = field_value_text(catalog, language, rt, notice, name)
+        if len(value) > SHOWN_CHARS:
+            value = value[: SHOWN_CHARS - 1] + "…"
         lines.append(catalog.text(language, "notice.line", label=label, value=value))
     return "\n".join(lines)
 

@@ -51,8 +51,17 @@ from storage.models import (
     VisitTask,
 )
 
-# Visits a group may hear about: confirmed ones. Notices still being checked stay private.
+# Visits a group, or any member of staff, may hear about: confirmed ones. A notice still
+# being checked, and a visit's archive, are for CS, the duty manager and management.
 SHOWN_IN_GROUPS = (VISIT_CONFIRMED, VISIT_ARRIVED)
+SHOWN_TO_STAFF = (VISIT_CONFIRMED, VISIT_ARRIVED, VISIT_COMPLETED, VISIT_CANCELLED)
+
+
+def sees_everything(caller: Caller, visit: Visit | None = None) -> bool:
+    """CS, the duty manager, management, and a visit's own announcer."""
+    if can_cross_check(caller.person) or caller.person.effective_roles & {"gm", "director"}:
+        return True
+    return visit is not None and caller.staff_id == visit.announced_by
 
 
 async def _visit_from_args(
@@ -67,7 +76,14 @@ async def _visit_from_args(
         return None
     async with rt.sessions() as session:
         visit = await visits.get_visit(session, int(match.group(1)))
-    if visit is None or (not is_private(update) and visit.status not in SHOWN_IN_GROUPS):
+    hidden = (
+        not is_private(update) and visit is not None and visit.status not in SHOWN_IN_GROUPS
+    ) or (
+        visit is not None
+        and visit.status not in SHOWN_TO_STAFF
+        and not sees_everything(caller, visit)
+    )
+    if visit is None or hidden:
         await reply(update, caller.t("visit.not_found", visit=match.group(1)))
         return None
     return visit
@@ -83,7 +99,8 @@ async def visits_command(update: Update, context: Context) -> None:
     now = rt.clock()
     zone = rt.settings.zone
     start_of_today = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), zone)
-    statuses = OPEN_VISIT_STATUSES if is_private(update) else SHOWN_IN_GROUPS
+    private_and_allowed = is_private(update) and sees_everything(caller)
+    statuses = OPEN_VISIT_STATUSES if private_and_allowed else SHOWN_IN_GROUPS
     async with rt.sessions() as session:
         found = await visits.list_visits(
             session, statuses=statuses, arriving_from=start_of_today.astimezone(UTC)
@@ -119,7 +136,8 @@ async def visit_command(update: Update, context: Context) -> None:
     if visit is None:
         return
     await reply(update, await cards.card_text(rt, visit, now=rt.clock()))
-    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED) and is_private(update):
+    closed = visit.status in (VISIT_COMPLETED, VISIT_CANCELLED)
+    if closed and is_private(update) and sees_everything(caller, visit):
         await _send_archive(update, rt, caller, visit)
 
 
@@ -336,13 +354,18 @@ async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
     if visit is None:
         return
     mine = visit.announced_by == caller.staff_id
-    allowed = (
-        can_manage_visit(caller.person, announced_by_them=mine)
-        if cancelled
-        else can_cross_check(caller.person)
-    )
-    if not allowed:
+    if cancelled and not can_manage_visit(caller.person, announced_by_them=mine):
         await reply(update, caller.t("visit.manage_not_allowed"))
+        return
+    if not cancelled and not can_cross_check(caller.person):
+        await reply(update, caller.t("visit.complete_not_allowed"))
+        return
+    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED):
+        await reply(update, caller.t("visit.already_closed", visit=visit.id))
+        return
+    if not cancelled and visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
+        # Only a reception that took place is archived; a notice is withdrawn instead.
+        await reply(update, caller.t("visit.complete_not_confirmed", visit=visit.id))
         return
     assert visit.id is not None
     assert caller.staff_id is not None

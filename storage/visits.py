@@ -785,6 +785,17 @@ async def cards_to_draw(
     return [v for v in result.all() if v.card_dirty_at is not None and v.card_dirty_at <= now]
 
 
+async def forget_card(session: AsyncSession, *, visit_id: int) -> None:
+    """The card message is gone: the next round posts (and pins) a new one."""
+    visit = await session.get(Visit, visit_id)
+    if visit is None:
+        return
+    visit.card_chat_id = visit.card_thread_id = visit.card_message_id = None
+    visit.card_drawn_at = None
+    session.add(visit)
+    await session.commit()
+
+
 async def card_drawn(
     session: AsyncSession,
     *,

@@ -754,3 +754,27 @@ async def test_the_card_button_moves_the_arrival_by_a_reply_in_the_cs_chat(
     )
     await sandbox.wait_idle()
     assert sum(m["text"].startswith(told) for m in reception.inbox("sec")) == 1
+
+
+async def test_a_notice_being_checked_stays_with_cs_and_management(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime
+) -> None:
+    visit_id = await reception.announce()
+    zhao = reception.people["hk_staff"]
+    await sandbox.send_message(zhao, text="/visits")
+    assert (await sandbox.wait_for_message(zhao))["text"] == seen(runtime, "zh", "visit.none")
+    await sandbox.send_message(zhao, text=f"/visit {visit_id}")
+    assert (await sandbox.wait_for_message(zhao))["text"] == seen(
+        runtime, "zh", "visit.not_found", visit=visit_id
+    )
+    # No card reaches the CS group for a notice that is withdrawn before its check.
+    mona = reception.people["announcer"]
+    await sandbox.send_message(mona, text=f"/complete {visit_id}")
+    assert (await sandbox.wait_for_message(mona))["text"] == seen(
+        runtime, "en", "visit.complete_not_allowed"
+    )
+    await sandbox.send_message(mona, text=f"/cancelvisit {visit_id}")
+    await sandbox.wait_for_message(mona, contains=f"#{visit_id}")
+    await sandbox.wait_idle()
+    assert sandbox.pinned(reception.chat("cs")) == []
+    assert (await reception.visit(visit_id)).status == "cancelled"
