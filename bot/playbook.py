@@ -43,6 +43,10 @@ TOP_LEVEL_FIELDS = frozenset({"task", "defaults"})
 DEFAULTS_FIELDS = frozenset({"escalation"})
 
 
+# Column sizes of visit_task / task_check_item: a playbook may not exceed them.
+MAX_TITLE = 128
+
+
 class PlaybookError(Exception):
     """A playbook file is malformed; the message is `<file>:<line>: <reason>`."""
 
@@ -309,8 +313,8 @@ class _Loader:
             self.source.fail(self.source.line(block, field, needle), f"{where}: {reason}")
 
         key = raw.get("key")
-        if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", key):
-            fail("key", 'needs a key, a slug such as "room_inspection"')
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", key):
+            fail("key", 'needs a key, a slug of at most 32 characters such as "room_inspection"')
         where = f"task {key!r}"
         for name in raw:
             if name not in TASK_FIELDS:
@@ -350,6 +354,9 @@ class _Loader:
                     fail(name, f"{name} must be a string")
                 if kind == "title" and not value.strip():
                     fail(name if name in raw else "key", f"missing {name}")
+                # The database keeps a title in 128 characters (PostgreSQL enforces it).
+                if kind == "title" and len(value.strip()) > MAX_TITLE:
+                    fail(name, f"{name} is longer than {MAX_TITLE} characters")
                 texts[name] = value.strip()
 
         checklist = self.checklist(raw.get("checklist", []), fail)
@@ -394,6 +401,8 @@ class _Loader:
                 text = item.get(language)
                 if not isinstance(text, str) or not text.strip():
                     fail("checklist", f"checklist item {key!r} is missing {language}", needle)
+                if len(text.strip()) > MAX_TITLE or len(key) > 32:
+                    fail("checklist", f"checklist item {key!r} is too long", needle)
             if any(existing.key == key for existing in items):
                 fail("checklist", f"checklist item {key!r} is listed twice", needle)
             items.append(ChecklistItem(key, item["zh"].strip(), item["en"].strip()))

@@ -304,3 +304,16 @@ def test_a_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.toml"
     with pytest.raises(PlaybookError, match=rf"^{re.escape(str(path))}:1: cannot read"):
         load_playbook(path, department_codes=CODES)
+
+
+def test_a_title_longer_than_the_database_keeps_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.toml"
+    path.write_text(
+        '[[task]]\nkey = "parking"\ndepartments = ["sec"]\nat = "T-2h"\n'
+        f'title_zh = "车位"\ntitle_en = "{"P" * 129}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        PlaybookError, match=r"long\.toml:6: task 'parking': title_en is longer than 128"
+    ):
+        load_playbook(path, department_codes=["sec"])
