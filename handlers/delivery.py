@@ -10,7 +10,7 @@ marked sent after; a row left claimed by a crash is never resent but reported to
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -120,7 +120,3 @@ async def report_uncertain(bot: Bot, rt: Runtime, reminders: list[Reminder]) -> 
             await send_to_department(bot, rt, "cs", text)
         except TelegramError:
             log.exception("could not report an uncertain reminder")
-
-
-def card_window(rt: Runtime) -> timedelta:
-    return timedelta(seconds=rt.settings.card_window_seconds)

@@ -27,7 +27,7 @@ import re
 import warnings
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -597,9 +597,3 @@ async def return_with_reason(
             reason=reason,
         )
         await send_private(context.bot, announcer.staff.telegram_id, text, reply_markup=keyboard)
-
-
-def message_of(update: Update) -> Message:
-    message = update.effective_message
-    assert message is not None
-    return message
