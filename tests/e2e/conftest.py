@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from telegram import Update
@@ -43,6 +45,17 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     await sb.stop()
     # Every request the bot made must match Telegram's published method list.
     assert sb.violations == []
+
+
+async def eventually(read: Callable[[], Any], test: Callable[[Any], bool]) -> Any:
+    """What `read()` returns once it passes `test` (within 5 s): for what the bot does a
+    moment after a press, in a job of its own."""
+    for _ in range(100):
+        value = read()
+        if test(value):
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never came true; last seen: {value!r}")
 
 
 class FakeClock:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.runtime import Runtime
 from sandbox import Sandbox
-from tests.e2e.conftest import FakeClock, Hotel, seen
+from tests.e2e.conftest import FakeClock, Hotel, eventually, seen
 from tests.e2e.reception import PASTED_EN, PASTED_ZH, Reception, reception_hotel
 
 
@@ -47,7 +47,7 @@ async def test_a_pasted_english_notice_is_checked_then_every_department_gets_its
     assert confirmed["text"] == seen(
         runtime, "en", "vip.confirmed_announcer", visit=1, name="李娜", tasks=11
     )
-    await sandbox.wait_idle()
+    await reception.settled(1)  # the assignments go out through the outbox
 
     # Each department's chat or topic has exactly its own tasks of standard A, with buttons.
     assert runtime.playbook is not None
@@ -420,19 +420,24 @@ async def test_room_inspection_problem_notifies_housekeeping_and_cs_until_resolv
         assert (await sandbox.wait_callback_answer(query))["text"] == seen(
             runtime, "zh", "task.ok.item"
         )
-    await sandbox.wait_idle()
-    redrawn = sandbox.message(hk_chat, room["message_id"])
-    assert redrawn is not None
+    # The outbox redraws the task's messages a moment after the presses.
+    redrawn = await eventually(
+        lambda: sandbox.message(hk_chat, room["message_id"]),
+        lambda m: m is not None and "☑️ 设施设备 — 赵强" in m["text"],
+    )
     assert "☑️ 房卡 — 赵强" in redrawn["text"]
     assert seen(runtime, "zh", "task.claimed_by", name="赵强") in redrawn["text"]
     # The copy in the CS chat shows the same progress.
     header = seen(runtime, "zh", "task.header.assign")
-    cs_copy = next(
-        m
+    cs_id = next(
+        m["message_id"]
         for m in reception.inbox("cs")
         if m["text"].startswith(header) and "贵宾房查房" in m["text"]
     )
-    assert "☑️ 设施设备 — 赵强" in cs_copy["text"]
+    await eventually(
+        lambda: sandbox.message(reception.chat("cs"), cs_id),
+        lambda m: m is not None and "☑️ 设施设备 — 赵强" in m["text"],
+    )
 
     # Problem: the air-conditioning. Asked as a ForceReply in the topic, answered there.
     await sandbox.press_button(zhao, hk_chat, room["message_id"], label="⚠️ 有问题")
