@@ -171,7 +171,8 @@ async def _ask(update: Update, caller: Caller, name: str) -> None:
 
 
 async def vip_answer(update: Update, context: Context) -> int:
-    """One answer in the step-by-step notice: saved if valid, else the reason and ask again."""
+    """One answer: saved if valid (then the next field, or the summary after an edit), else
+    the reason and the same question again."""
     rt = runtime(context)
     caller = await identify(update, context)
     assert context.user_data is not None
@@ -182,17 +183,18 @@ async def vip_answer(update: Update, context: Context) -> int:
         await reply(update, caller.t("vip.expired"))
         return ConversationHandler.END
     name = state["field"]
+    editing = state.get("editing", False)
     value = parse_value(name, message.text or "", now=rt.clock(), zone=rt.settings.zone)
     if isinstance(value, FieldError):
         await reply(update, error_text(caller.t, value) + "\n" + caller.t(f"notice.ask.{name}"))
-        return ASK
+        return EDIT if editing else ASK
     notice: Notice = state["notice"].with_value(name, value)
-    if name == "company" and not (notice.guest or notice.company):
+    if name == "company" and not editing and not (notice.guest or notice.company):
         await reply(update, caller.t("notice.error.guest_or_company"))
         return ASK
     state["notice"] = notice
     index = FIELDS.index(name)
-    if index + 1 < len(FIELDS):
+    if not editing and index + 1 < len(FIELDS):
         state["field"] = FIELDS[index + 1]
         await _ask(update, caller, FIELDS[index + 1])
         return ASK
@@ -259,6 +261,7 @@ async def vip_summary_button(update: Update, context: Context) -> int:
     if data.action == "field" and data.args and data.args[0] in FIELDS:
         await query.answer()
         state["field"] = data.args[0]
+        state["editing"] = True
         await replace_buttons(update, None)
         await _ask(update, caller, data.args[0])
         return EDIT
@@ -304,28 +307,6 @@ async def vip_summary_button(update: Update, context: Context) -> int:
     key = "vip.sent" if reached else "vip.sent_nobody"
     await reply(update, caller.t(key, visit=visit.id))
     return ConversationHandler.END
-
-
-async def vip_edit_answer(update: Update, context: Context) -> int:
-    """The new value of the field being edited; then the summary again."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    assert context.user_data is not None
-    state = context.user_data.get(_STATE)
-    message = update.effective_message
-    assert message is not None
-    if not state or not state.get("field"):
-        await reply(update, caller.t("vip.expired"))
-        return ConversationHandler.END
-    name = state["field"]
-    value = parse_value(name, message.text or "", now=rt.clock(), zone=rt.settings.zone)
-    if isinstance(value, FieldError):
-        await reply(update, error_text(caller.t, value) + "\n" + caller.t(f"notice.ask.{name}"))
-        return EDIT
-    state["notice"] = state["notice"].with_value(name, value)
-    state["field"] = None
-    await _show_summary(update, context, caller)
-    return SUMMARY
 
 
 async def vip_typed_instead_of_button(update: Update, context: Context) -> int:
@@ -388,7 +369,7 @@ def vip_conversation() -> ConversationHandler[Context]:
                     CallbackQueryHandler(vip_summary_button, pattern=r"^ni:"),
                     MessageHandler(private_text, vip_typed_instead_of_button),
                 ],
-                EDIT: [MessageHandler(private_text, vip_edit_answer)],
+                EDIT: [MessageHandler(private_text, vip_answer)],
             },
             fallbacks=[CommandHandler("cancel", vip_cancel)],
             conversation_timeout=60 * 60,
