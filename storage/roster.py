@@ -156,7 +156,9 @@ async def _set_reports_to(
             manager = await org.find_by_telegram_id(session, int(row.reports_to))
         else:
             manager = await org.find_by_username(session, row.reports_to)
-        if manager is None:
+        if manager is None or manager.status != STATUS_ACTIVE:
+            # Only staff evaluate: someone who merely said /start, or who left, cannot.
+            # (People in this file are active by now: pass 1 made them so.)
             errors.append(_error(row.line, "unknown_reports_to", value=row.reports_to))
         elif manager.id == staff.id:
             errors.append(_error(row.line, "reports_to_self"))

@@ -618,7 +618,8 @@ async def retime_visit(
 
     `plan` pairs each pending task id with its new timing.
     """
-    visit = await session.get(Visit, visit_id)
+    # Locked (on PostgreSQL) so two moves at once take turns: each gets its own version.
+    visit = await session.get(Visit, visit_id, with_for_update=True, populate_existing=True)
     if visit is None or visit.status not in (
         VISIT_CONFIRMED,
         VISIT_AWAITING_CHECK,

@@ -234,3 +234,21 @@ async def test_a_username_moves_to_the_person_the_roster_gives_it(
     old, bo = people
     assert (old.username, old.status) == (None, STATUS_INACTIVE)
     assert (bo.telegram_id, bo.username, bo.status) == (2002, "front_desk", STATUS_ACTIVE)
+
+
+async def test_reports_to_a_visitor_is_refused(sessions: SessionFactory) -> None:
+    async with sessions() as session:
+        await org.greet_user(session, telegram_id=9999, username=None, first_name="V", now=NOW)
+        row = RosterRow(
+            line=2,
+            telegram_id=9001,
+            username=None,
+            name="Staff",
+            department="hk",
+            roles=("staff",),
+            reports_to="9999",
+            language=None,
+        )
+        outcome = await import_roster(session, rows=[row], now=NOW)
+        assert await org.find_by_telegram_id(session, 9001) is None
+    assert [(e.line, e.key) for e in outcome.errors] == [(2, "roster.error.unknown_reports_to")]
