@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot.i18n import Catalog
 from bot.playbook import load_playbook
-from bot.runtime import RUNTIME_KEY, Runtime, utc_now
+from bot.runtime import RUNTIME_KEY, Runtime, runtime_in, utc_now
 from bot.settings import Settings
 from handlers import (
     callbacks,
@@ -129,9 +129,7 @@ def file_url_for(base_url: str) -> str:
 
 
 def runtime_of(application: BotApplication) -> Runtime:
-    value = application.bot_data[RUNTIME_KEY]
-    assert isinstance(value, Runtime)
-    return value
+    return runtime_in(application.bot_data)
 
 
 async def start_bot(application: BotApplication) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,3 +39,10 @@ class Runtime:
     tasks_to_redraw: set[int] = field(default_factory=set)
     # One status-card drawer at a time, so a card is never posted (and pinned) twice.
     card_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def runtime_in(bot_data: Mapping[str, Any]) -> Runtime:
+    """The one way to get the Runtime: from the application's (or a context's) bot_data."""
+    value = bot_data[RUNTIME_KEY]
+    assert isinstance(value, Runtime)
+    return value

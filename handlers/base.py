@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
 from bot.org import Person, pick_language
-from bot.runtime import RUNTIME_KEY, Runtime
+from bot.runtime import Runtime, runtime_in
 from storage import org
 from storage.models import Staff
 from storage.org import StaffView
@@ -29,9 +29,7 @@ def plain(text: str) -> str:
 
 
 def runtime(context: Context) -> Runtime:
-    value = context.bot_data[RUNTIME_KEY]
-    assert isinstance(value, Runtime)
-    return value
+    return runtime_in(context.bot_data)
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
         if task.status == "cancelled":
             mark = "✖️"
         when = task.remind_at.astimezone(zone).strftime("%H:%M") if task.remind_at else "—"
-        title = task.title_zh if language == "zh" else task.title_en
+        title = task.title_in(language)
         line = f"{mark} {when} {html.escape(title)}"
         if task.id in item_progress:
             done, total = item_progress[task.id]

@@ -98,7 +98,7 @@ def department_name(caller: Caller, department: Department | None) -> str:
     """A department's name in the caller's language; "—" when there is none."""
     if department is None:
         return "—"
-    return department.name_zh if caller.language == "zh" else department.name_en
+    return department.name_in(caller.language)
 
 
 # --- /language -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.reception import is_late_send
-from bot.runtime import RUNTIME_KEY, Runtime
+from bot.runtime import Runtime, runtime_in
 from handlers import cards, tasks
 from handlers.base import send_to_department
 from storage import visits
@@ -28,17 +28,11 @@ log = logging.getLogger(__name__)
 TICK_JOB = "hotel:tick"
 
 
-def _runtime(application: Application) -> Runtime:
-    value = application.bot_data[RUNTIME_KEY]
-    assert isinstance(value, Runtime)
-    return value
-
-
 # --- The tick ------------------------------------------------------------------------------------
 
 
 def schedule_tick(application: Application) -> None:
-    rt = _runtime(application)
+    rt = runtime_in(application.bot_data)
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         _tick,
@@ -69,7 +63,7 @@ def nudge(application: Application) -> None:
 
 async def run_outbox(application: Application) -> None:
     """Send every reminder that is due, then redraw the status cards that changed."""
-    rt = _runtime(application)
+    rt = runtime_in(application.bot_data)
     while True:
         # One row at a time: a restart mid-broadcast leaves at most one message in doubt,
         # while a burst of assignments waits behind Telegram's flood limits.
@@ -114,7 +108,7 @@ async def report_uncertain(bot: Bot, rt: Runtime, reminders: list[Reminder]) -> 
             task: VisitTask | None = await visits.get_task(session, reminder.task_id)
         if task is None:
             continue
-        title = task.title_zh if language == "zh" else task.title_en
+        title = task.title_in(language)
         text = rt.catalog.text(language, "task.uncertain", visit=task.visit_id, title=title)
         try:
             await send_to_department(bot, rt, "cs", text)

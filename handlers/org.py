@@ -271,7 +271,7 @@ async def register_department(update: Update, context: Context) -> int:
             name=name,
             username=f"@{caller.user.username}" if caller.user.username else "—",
             telegram_id=str(caller.user.id),
-            department=getattr(department, f"name_{language}"),
+            department=department.name_in(language),
         )
         keyboard = InlineKeyboardMarkup(
             [
@@ -409,7 +409,7 @@ async def tell_applicant(bot: Bot, rt: Runtime, decided: Staff, *, approver: str
     language = language_for(rt, view)
     dept = "—"
     if department is not None:
-        dept = department.name_zh if language == "zh" else department.name_en
+        dept = department.name_in(language)
     if decided.status == STATUS_ACTIVE:
         text = rt.catalog.text(language, "register.welcome", approver=approver, department=dept)
         person = person_of(rt, decided.telegram_id, view)

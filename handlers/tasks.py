@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 # --- Rendering ---------------------------------------------------------------------------------
 
 
-def _title(task: VisitTask, language: str) -> str:
-    return task.title_zh if language == "zh" else task.title_en
-
-
 def _local(rt: Runtime, moment: datetime | None) -> str:
     return format_local(moment, rt.settings.zone) if moment else "—"
 
@@ -71,11 +67,9 @@ async def task_text(
     lines = [header]
     if task.urgent and task.status != TASK_DONE:
         lines.append(t(language, "task.urgent"))
-    lines.append(f"<b>{html.escape(_title(task, language))}</b>")
+    lines.append(f"<b>{html.escape(task.title_in(language))}</b>")
     lines.append(t(language, "task.for", guest=guest_line(visit), visit=visit.id))
-    dept_names = ", ".join(
-        (d.name_zh if language == "zh" else d.name_en) for d in departments if d is not None
-    )
+    dept_names = ", ".join(d.name_in(language) for d in departments if d is not None)
     lines.append(t(language, "task.departments", departments=dept_names))
     if task.remind_at is not None:
         key, params = relative_time(task.remind_at, now)
@@ -99,12 +93,12 @@ async def task_text(
             rooms=visit.rooms or t(language, "notice.none"),
         )
     )
-    details = task.details_zh if language == "zh" else task.details_en
+    details = task.details_in(language)
     if details:
         lines.append(html.escape(details))
     for item in items:
         mark = "☑️" if item.done_at else "☐"
-        label = item.label_zh if language == "zh" else item.label_en
+        label = item.label_in(language)
         who = f" — {html.escape(names.get(item.done_by or 0, ''))}" if item.done_at else ""
         lines.append(f"{mark} {html.escape(label)}{who}")
     if task.status == TASK_DONE:
@@ -133,7 +127,7 @@ def task_keyboard(
     rows = []
     for item in items:
         if item.done_at is None:
-            label = item.label_zh if language == "zh" else item.label_en
+            label = item.label_in(language)
             rows.append(
                 [
                     InlineKeyboardButton(
@@ -242,16 +236,14 @@ async def _report_unbound(
     names = {code: d for code, d in zip(missing, found, strict=True) if d is not None}
 
     def listed(language: str) -> str:
-        return ", ".join(
-            (d.name_zh if language == "zh" else d.name_en) for d in names.values()
-        ) or ", ".join(missing)
+        return ", ".join(d.name_in(language) for d in names.values()) or ", ".join(missing)
 
     language = rt.settings.default_language
     text = rt.catalog.text(
         language,
         "task.unbound",
         departments=listed(language),
-        title=_title(task, language),
+        title=task.title_in(language),
         visit=visit.id,
     )
     if "cs" not in missing:
@@ -270,7 +262,7 @@ async def _report_unbound(
                 private_language,
                 "task.unbound",
                 departments=listed(private_language),
-                title=_title(task, private_language),
+                title=task.title_in(private_language),
                 visit=visit.id,
             ),
         )
@@ -430,7 +422,7 @@ async def _ask_for_problem(
         rt,
         message,
         text=rt.catalog.text(
-            language, "task.problem_ask", name=caller.user.full_name, title=_title(task, language)
+            language, "task.problem_ask", name=caller.user.full_name, title=task.title_in(language)
         ),
         placeholder=plain(rt.catalog.text(language, "task.problem_placeholder")),
         asked=caller.user,
@@ -458,7 +450,7 @@ async def problem_described(
         language,
         "task.problem_notice",
         name=caller.user.full_name,
-        title=_title(task, language),
+        title=task.title_in(language),
         text=text,
         visit=task.visit_id,
     )

@@ -407,55 +407,41 @@ def _check_keyboard(
 
 
 async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Caller) -> int:
-    """The notice, with Confirm / Return, to every duty manager and to the CS chat."""
+    """The notice, with Confirm / Return, to every duty manager and to the CS chat; returns
+    how many of them it reached."""
     rt = runtime(context)
     assert visit.id is not None
     notice = visits.notice_of(visit)
     revision = await _revision(rt, visit.id)
-    reached = 0
+    announcer_name = announcer.view.staff.name if announcer.view else announcer.user.full_name
     async with rt.sessions() as session:
         duty_managers = await org.staff_with_role(session, "duty_manager")
         views = {s.id: await org.view(session, s.id or 0) for s in duty_managers}
         binding = await org.get_binding(session, "cs")
-    for manager in duty_managers:
-        if manager.telegram_id is None or manager.telegram_id == announcer.user.id:
-            continue
-        language = language_for(rt, views[manager.id])
-        text = rt.catalog.text(
-            language,
-            "vip.check_request",
-            visit=visit.id,
-            announcer=announcer.view.staff.name if announcer.view else announcer.user.full_name,
-        )
-        text += "\n\n" + notice_text(rt.catalog, language, rt, notice)
-        try:
-            await context.bot.send_message(
-                manager.telegram_id,
-                text,
-                reply_markup=_check_keyboard(rt.catalog, language, visit.id, revision),
-            )
-            reached += 1
-        except TelegramError as exc:
-            log.warning("cross-check not delivered to %s: %s", manager.telegram_id, exc)
+    # (chat, topic, language): each duty manager in private, then the CS chat.
+    targets: list[tuple[int, int | None, str]] = [
+        (manager.telegram_id, None, language_for(rt, views[manager.id]))
+        for manager in duty_managers
+        if manager.telegram_id is not None and manager.telegram_id != announcer.user.id
+    ]
     if binding is not None:
-        language = rt.settings.default_language
+        targets.append((binding.chat_id, binding.thread_id, rt.settings.default_language))
+    reached = 0
+    for chat_id, thread_id, language in targets:
         text = rt.catalog.text(
-            language,
-            "vip.check_request",
-            visit=visit.id,
-            announcer=announcer.view.staff.name if announcer.view else announcer.user.full_name,
+            language, "vip.check_request", visit=visit.id, announcer=announcer_name
         )
         text += "\n\n" + notice_text(rt.catalog, language, rt, notice)
         try:
             await context.bot.send_message(
-                binding.chat_id,
+                chat_id,
                 text,
-                message_thread_id=binding.thread_id,
+                message_thread_id=thread_id,
                 reply_markup=_check_keyboard(rt.catalog, language, visit.id, revision),
             )
             reached += 1
         except TelegramError as exc:
-            log.warning("cross-check not delivered to the CS chat: %s", exc)
+            log.warning("cross-check not delivered to %s: %s", chat_id, exc)
     return reached
 
 

@@ -316,7 +316,7 @@ async def _tell_departments_of_new_times(
             task = await visits.get_task(session, task_id)
             if task is None or task.remind_at is None:
                 continue
-            title = task.title_zh if language == "zh" else task.title_en
+            title = task.title_in(language)
             line = f"• {html.escape(title)}: {format_local(task.remind_at, zone)}"
             for department in task.departments.split(","):
                 by_department.setdefault(department, []).append(line)
@@ -442,16 +442,15 @@ async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchiv
         ids += [x for p in problems for x in (p.reported_by, p.resolved_by)]
         ids += [e.actor_id for e in events]
         names = await org.names_by_id(session, ids)
-    zh = language == "zh"
 
     def name(staff_id: int | None) -> str | None:
         return names.get(staff_id) if staff_id is not None else None
 
     def dept_names(codes: str) -> str:
         found = [departments.get(code) for code in codes.split(",")]
-        return ", ".join((d.name_zh if zh else d.name_en) for d in found if d is not None)
+        return ", ".join(d.name_in(language) for d in found if d is not None)
 
-    titles = {task.id: (task.title_zh if zh else task.title_en) for task in tasks}
+    titles = {task.id: task.title_in(language) for task in tasks}
     by_key = {task.key: titles[task.id] for task in tasks}
     archived_tasks = tuple(
         ArchivedTask(
@@ -466,7 +465,7 @@ async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchiv
             urgent=task.urgent,
             escalated_level=task.escalated_level,
             checklist=tuple(
-                ArchivedCheck(i.label_zh if zh else i.label_en, name(i.done_by), i.done_at)
+                ArchivedCheck(i.label_in(language), name(i.done_by), i.done_at)
                 for i in items[task.id]
             ),
         )

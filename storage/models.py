@@ -23,6 +23,9 @@ class Department(SQLModel, table=True):
     name_en: str = Field(max_length=64)
     sort_order: int = 0
 
+    def name_in(self, language: str) -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
 
 # --- Organisation: where each department talks -------------------------------------------------
 
@@ -186,6 +189,12 @@ class VisitTask(SQLModel, table=True):
     done_at: datetime | None = None
     escalated_level: int = 0
 
+    def title_in(self, language: str) -> str:
+        return self.title_zh if language == "zh" else self.title_en
+
+    def details_in(self, language: str) -> str:
+        return self.details_zh if language == "zh" else self.details_en
+
 
 class TaskCheckItem(SQLModel, table=True):
     """One line of a task's checklist (the room inspection's six items)."""
@@ -204,6 +213,9 @@ class TaskCheckItem(SQLModel, table=True):
     label_en: str = Field(max_length=128)
     done_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     done_at: datetime | None = None
+
+    def label_in(self, language: str) -> str:
+        return self.label_zh if language == "zh" else self.label_en
 
 
 class TaskMessage(SQLModel, table=True):

@@ -373,7 +373,9 @@ async def set_reports_to(
     session: AsyncSession, *, staff_id: int, manager_id: int | None, now: datetime
 ) -> bool:
     """Set who evaluates this person; refuses (False) a loop such as A→B→A."""
-    if manager_id is not None and await _would_loop(session, staff_id, manager_id):
+    if manager_id is not None and await would_loop(
+        session, staff_id=staff_id, manager_id=manager_id
+    ):
         return False
     staff = await session.get(Staff, staff_id)
     if staff is None:
@@ -385,7 +387,8 @@ async def set_reports_to(
     return True
 
 
-async def _would_loop(session: AsyncSession, staff_id: int, manager_id: int) -> bool:
+async def would_loop(session: AsyncSession, *, staff_id: int, manager_id: int) -> bool:
+    """Whether following reports_to up from `manager_id` comes back to `staff_id`."""
     seen: set[int] = set()
     current: int | None = manager_id
     while current is not None and current not in seen:

@@ -168,19 +168,9 @@ async def _set_reports_to(
         return
     await session.flush()
     for row, staff in people:
-        if staff.id is not None and await _in_a_loop(session, staff.id):
+        if (
+            staff.id is not None
+            and staff.reports_to_id is not None
+            and await org.would_loop(session, staff_id=staff.id, manager_id=staff.reports_to_id)
+        ):
             errors.append(_error(row.line, "reports_to_loop"))
-
-
-async def _in_a_loop(session: AsyncSession, staff_id: int) -> bool:
-    """Whether following reports_to from this person comes back to them."""
-    seen: set[int] = set()
-    current = await session.get(Staff, staff_id)
-    while current is not None and current.reports_to_id is not None:
-        if current.reports_to_id == staff_id:
-            return True
-        if current.reports_to_id in seen:
-            return False  # a loop further up, reported on its own people's lines
-        seen.add(current.reports_to_id)
-        current = await session.get(Staff, current.reports_to_id)
-    return False
