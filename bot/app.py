@@ -32,7 +32,10 @@ from handlers import (
     menus,
     org,
     prompts,
+    results,
+    review,
     roster,
+    scoring,
     staff,
     tasks,
     vip,
@@ -76,6 +79,14 @@ def build_application(
     )
     application.bot_data[RUNTIME_KEY] = runtime
     private = filters.ChatType.PRIVATE
+    prompt_answers = prompts.reply_handler(
+        {
+            "return_reason": vip.return_with_reason,
+            "problem": tasks.problem_described,
+            "arrival": visit_handlers.arrival_answered,
+            "eval_return": review.return_reason_answered,
+        }
+    )
 
     application.add_handlers(
         [
@@ -83,7 +94,7 @@ def build_application(
             org.registration_conversation(),
             vip.vip_conversation(),
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
-            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompts.prompt_reply),
+            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompt_answers),
             # Everyone: greeting, help, language.
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),
@@ -111,9 +122,21 @@ def build_application(
             CommandHandler("cancelvisit", visit_handlers.cancel_visit_command),
             CommandHandler("complete", visit_handlers.complete_command),
             CommandHandler("export", visit_handlers.export_command),
-            # What nothing above understood.
+            # Six-hearts evaluation: private conversations (a group gets one line saying so).
+            CommandHandler("score", scoring.score_command),
+            CallbackQueryHandler(scoring.score_button, pattern=callbacks.pattern("hs")),
+            CommandHandler("review", review.review_command),
+            CallbackQueryHandler(review.review_button, pattern=callbacks.pattern("hr")),
+            CommandHandler("sign", review.sign_command),
+            CallbackQueryHandler(review.sign_button, pattern=callbacks.pattern("hg")),
+            CommandHandler("period", review.period_command),
+            CommandHandler("myscore", results.myscore_command),
+            CommandHandler("scores", results.scores_command),
+            CommandHandler("trend", results.trend_command),
+            # What nothing above understood. Private text may be a comment the scoring
+            # conversation is waiting for; otherwise it is stray.
             MessageHandler(private & filters.COMMAND, common.unknown_command),
-            MessageHandler(private & filters.TEXT, common.stray_text),
+            MessageHandler(private & filters.TEXT, scoring.score_text),
             CallbackQueryHandler(common.stale_button),
         ]
     )

@@ -16,6 +16,9 @@ Decisions, where the issue is silent:
   `ops_manager` (their reports-to if that is an active ops manager, else the active ops
   manager with the lowest staff id). An evaluator must be active and never the evaluee;
   someone left without one is `unassigned` and listed to admins.
+- A period is open (scoring), closed (an admin stopped new scoring: only a returned
+  evaluation may still be fixed and resubmitted, so a return is never a dead end) or signed
+  (final: nothing moves).
 - Only a `director` reviews (confirms or returns); only a `gm` signs. Admin is neither: the
   scores are private and admin is a technical role. A submitted evaluation can be returned
   or confirmed; a confirmed one is final for the director. Nothing moves once the period is
@@ -346,8 +349,10 @@ CONFIRMED = "confirmed"
 STATUSES: tuple[str, ...] = (DRAFT, SUBMITTED, RETURNED, CONFIRMED)
 
 PERIOD_OPEN = "open"
+PERIOD_CLOSED = "closed"
 PERIOD_SIGNED = "signed"
-PERIOD_STATUSES: tuple[str, ...] = (PERIOD_OPEN, PERIOD_SIGNED)
+PERIOD_STATUSES: tuple[str, ...] = (PERIOD_OPEN, PERIOD_CLOSED, PERIOD_SIGNED)
+UNSIGNED = (PERIOD_OPEN, PERIOD_CLOSED)
 
 SIGN_ALREADY_SIGNED = "hearts.sign.error.already_signed"
 SIGN_RETURNED = "hearts.sign.error.returned"
@@ -355,17 +360,25 @@ SIGN_UNCONFIRMED = "hearts.sign.error.unconfirmed"
 SIGN_NOTHING_CONFIRMED = "hearts.sign.error.nothing_confirmed"
 
 
+def can_start(period_status: str) -> bool:
+    """New scoring (a first draft) only while the period is open."""
+    return period_status == PERIOD_OPEN
+
+
 def can_submit(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
-    """A draft or a returned evaluation goes (back) to the director."""
-    return period_status == PERIOD_OPEN and status in (DRAFT, RETURNED)
+    """A draft or a returned evaluation goes (back) to the director; once an admin closed
+    the period, only a returned one, so that the director's return can still be answered."""
+    if period_status == PERIOD_OPEN:
+        return status in (DRAFT, RETURNED)
+    return period_status == PERIOD_CLOSED and status == RETURNED
 
 
 def can_return(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
-    return period_status == PERIOD_OPEN and status == SUBMITTED
+    return period_status in UNSIGNED and status == SUBMITTED
 
 
 def can_confirm(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
-    return period_status == PERIOD_OPEN and status == SUBMITTED
+    return period_status in UNSIGNED and status == SUBMITTED
 
 
 def can_edit(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
@@ -375,7 +388,7 @@ def can_edit(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
 
 def can_sign(period_status: str, evaluation_statuses: Sequence[str]) -> tuple[bool, str | None]:
     """Whether the GM may sign the period, and if not, the catalog key saying why."""
-    if period_status != PERIOD_OPEN:
+    if period_status not in UNSIGNED:
         return False, SIGN_ALREADY_SIGNED
     if RETURNED in evaluation_statuses:
         return False, SIGN_RETURNED
@@ -436,3 +449,85 @@ def is_late(deadline: datetime, submitted_at: datetime | None, now: datetime) ->
         _require_aware(submitted_at)
         return submitted_at > deadline
     return now > deadline
+
+
+# --- the scoring conversation ---------------------------------------------------------------
+#
+# Where a draft stands is one short string kept on the evaluation, so a conversation resumes
+# where it stopped, after a restart too, and a button from an earlier step is recognisably
+# stale:  "h:<i>" waits for heart i's score; "x:<i>" the same, changing it from the summary;
+# "c:<i>" waits for a typed comment on heart i; "o" for the overall comment; "s" is the
+# summary (Submit / Change a heart / Save draft).
+
+STEP_SUMMARY = "s"
+STEP_OVERALL = "o"
+
+
+def step_score(index: int, *, changing: bool = False) -> str:
+    return f"{'x' if changing else 'h'}:{index}"
+
+
+def step_comment(index: int) -> str:
+    return f"c:{index}"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "h" score, "x" change a score, "c" comment, "o" overall, "s" summary
+    index: int | None = None
+
+    @property
+    def wants_button(self) -> bool:
+        return self.kind in ("h", "x", "s")
+
+    @property
+    def wants_text(self) -> bool:
+        return self.kind in ("c", "o")
+
+
+def parse_step(step: str, rules: PeriodRules) -> Step | None:
+    """A stored step, or None if it is not one this period's hearts allow."""
+    if step in (STEP_SUMMARY, STEP_OVERALL):
+        return Step(step)
+    kind, _, number = step.partition(":")
+    if kind not in ("h", "x", "c") or not number.isdigit():
+        return None
+    index = int(number)
+    return Step(kind, index) if index < len(rules.hearts) else None
+
+
+def next_step(
+    scores: Mapping[str, int],
+    comments: Mapping[str, str],
+    rules: PeriodRules,
+    *,
+    overall_done: bool,
+) -> str:
+    """The first thing still missing: a score, a required comment, the overall comment;
+    else the summary."""
+    for index, heart in enumerate(rules.hearts):
+        if heart not in scores:
+            return step_score(index)
+    for index, heart in enumerate(rules.hearts):
+        if comment_required(scores[heart], rules) and not comments.get(heart, "").strip():
+            return step_comment(index)
+    return STEP_SUMMARY if overall_done else STEP_OVERALL
+
+
+def step_after_score(
+    index: int,
+    scores: Mapping[str, int],
+    comments: Mapping[str, str],
+    rules: PeriodRules,
+    *,
+    changing: bool,
+    overall_done: bool,
+) -> str:
+    """After heart `index` was scored: its comment when one is required and missing, or
+    when the score was changed from the summary (a change usually wants a word of why);
+    otherwise whatever is still missing."""
+    heart = rules.hearts[index]
+    needs = comment_required(scores[heart], rules) and not comments.get(heart, "").strip()
+    if needs or changing:
+        return step_comment(index)
+    return next_step(scores, comments, rules, overall_done=overall_done)

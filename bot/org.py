@@ -121,14 +121,34 @@ def can_manage_visit(person: Person, *, announced_by_them: bool) -> bool:
 # Which commands /help lists for a role, in order; everyone gets the first group.
 COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
 COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "admin": ("staff", "roster", "bind", "unbind", "vip", "visits", "export"),
-    "duty_manager": ("vip", "visits", "visit", "arrival", "complete", "cancelvisit", "export"),
-    "cs_agent": ("vip", "visits", "visit", "arrival", "complete", "cancelvisit", "export"),
-    "director": ("vip", "visits", "export"),
-    "gm": ("vip", "visits", "export"),
-    "ops_manager": ("visits", "visit"),
-    "head": ("visits", "visit"),
-    "staff": ("visits", "visit"),
+    "admin": ("staff", "roster", "bind", "unbind", "vip", "visits", "export", "period"),
+    "duty_manager": (
+        "vip",
+        "visits",
+        "visit",
+        "arrival",
+        "complete",
+        "cancelvisit",
+        "export",
+        "myscore",
+        "trend",
+    ),
+    "cs_agent": (
+        "vip",
+        "visits",
+        "visit",
+        "arrival",
+        "complete",
+        "cancelvisit",
+        "export",
+        "myscore",
+        "trend",
+    ),
+    "director": ("vip", "visits", "export", "review", "scores", "trend"),
+    "gm": ("vip", "visits", "export", "sign", "scores", "trend"),
+    "ops_manager": ("visits", "visit", "score", "scores", "myscore", "trend"),
+    "head": ("visits", "visit", "score", "scores", "myscore", "trend"),
+    "staff": ("visits", "visit", "myscore", "trend"),
 }
 
 

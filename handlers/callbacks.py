@@ -13,6 +13,9 @@ from dataclasses import dataclass
 LANGUAGE = "lang"  # lang:set:<zh|en|auto>
 REGISTER = "reg"  # reg:dept:<code> | reg:ok:<staff_id> | reg:no:<staff_id>
 STAFF = "st"  # st:page:<n> | st:view:<id> | st:role:<id>:<role> | st:dept:<id>[:<code>] | …
+SCORE = "hs"  # the /score conversation (handlers.scoring)
+REVIEW = "hr"  # the director's /review (handlers.review)
+SIGN = "hg"  # the GM's /sign (handlers.review)
 
 _TOKEN = re.compile(r"^[a-z0-9_]{1,24}$")
 MAX_BYTES = 64

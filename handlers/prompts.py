@@ -6,12 +6,17 @@ own messages. Open questions are database rows, so an answer after a restart sti
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from telegram import ForceReply, Message, Update, User
 
 from bot.runtime import Runtime
-from handlers.base import Context, identify, is_private, reply, runtime
+from handlers.base import Caller, Context, identify, is_private, reply, runtime
 from storage import visits
+
+# Whoever asked a kind of question takes its answer: (update, context, caller, ref_id, text).
+Answer = Callable[[Update, Context, Caller, int, str], Awaitable[None]]
 
 MAX_ANSWER = 500
 
@@ -50,12 +55,20 @@ async def ask_for_reply(
         )
 
 
-async def prompt_reply(update: Update, context: Context) -> None:
-    """A reply to one of the bot's questions: checked, then handed to whoever asked it."""
-    # Imported here: those modules ask the questions, and import this one to do so.
-    from handlers import tasks, vip
-    from handlers import visits as visit_handlers
+def reply_handler(
+    answers: Mapping[str, Answer],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """The handler for replies to the bot's questions, given who takes each kind's answer
+    (`bot.app` assembles the mapping, so this module imports none of the askers)."""
 
+    async def prompt_reply(update: Update, context: Context) -> None:
+        await _prompt_reply(update, context, answers)
+
+    return prompt_reply
+
+
+async def _prompt_reply(update: Update, context: Context, answers: Mapping[str, Answer]) -> None:
+    """A reply to one of the bot's questions: checked, then handed to whoever asked it."""
     rt = runtime(context)
     message = update.effective_message
     assert message is not None
@@ -82,9 +95,6 @@ async def prompt_reply(update: Update, context: Context) -> None:
     async with rt.sessions() as session:
         if prompt.id is None or not await visits.take_prompt(session, prompt_id=prompt.id):
             return  # a second answer to the same question: the first one counts
-    if prompt.kind == "return_reason":
-        await vip.return_with_reason(update, context, caller, prompt.ref_id, text)
-    elif prompt.kind == "problem":
-        await tasks.problem_described(update, context, caller, prompt.ref_id, text)
-    elif prompt.kind == "arrival":
-        await visit_handlers.arrival_answered(update, context, caller, prompt.ref_id, text)
+    answer = answers.get(prompt.kind)
+    if answer is not None:
+        await answer(update, context, caller, prompt.ref_id, text)

@@ -316,3 +316,123 @@ class PendingPrompt(SQLModel, table=True):
     kind: str = Field(max_length=16)  # return_reason | problem
     ref_id: int
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Six-hearts evaluation: periods, evaluations, their history and reminders --------------
+
+PERIOD_OPEN = "open"
+PERIOD_CLOSED = "closed"
+PERIOD_SIGNED = "signed"
+
+
+class EvaluationPeriod(SQLModel, table=True):
+    """One month of evaluation. Its rules are copied in when it opens, so a later change of
+    the defaults never rewrites a past period."""
+
+    __tablename__ = "evaluation_period"
+
+    key: str = Field(primary_key=True, max_length=7)  # "2026-11"
+    status: str = Field(default=PERIOD_OPEN, max_length=16, index=True)
+    starts_at: datetime
+    ends_at: datetime
+    deadline_at: datetime
+    # Bumped each time the deadline moves, so re-timed reminders are new rows, not resends.
+    deadline_version: int = 0
+    scale_min: int = 1
+    scale_max: int = 5
+    comment_at_or_below: int = 2
+    hearts: str = Field(max_length=128)  # the period's hearts, in order, comma-separated
+    opened_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    closed_at: datetime | None = None
+    signed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    signed_at: datetime | None = None
+
+
+EVALUATION_DRAFT = "draft"
+EVALUATION_SUBMITTED = "submitted"
+EVALUATION_RETURNED = "returned"
+EVALUATION_CONFIRMED = "confirmed"
+
+
+class Evaluation(SQLModel, table=True):
+    """One person's evaluation in one period, by one evaluator."""
+
+    __table_args__ = (UniqueConstraint("period_key", "evaluee_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_key: str = Field(
+        sa_column=Column(
+            ForeignKey("evaluation_period.key", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    evaluee_id: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
+    evaluator_id: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
+    # The evaluee's department when scoring began: reports stay put if they move later.
+    department_code: str | None = Field(default=None, max_length=16)
+    status: str = Field(default=EVALUATION_DRAFT, max_length=16, index=True)
+    # Where the scoring conversation stands (bot.hearts: "h:0", "c:2", "o", "s").
+    step: str = Field(default="h:0", max_length=8)
+    overall_comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    overall_done: bool = False
+    return_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    confirmed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    confirmed_at: datetime | None = None
+
+
+class EvaluationScore(SQLModel, table=True):
+    """One heart's score, and the comment on it."""
+
+    __tablename__ = "evaluation_score"
+
+    evaluation_id: int = Field(
+        sa_column=Column(ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True)
+    )
+    heart: str = Field(primary_key=True, max_length=16)
+    score: int
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class EvaluationEvent(SQLModel, table=True):
+    """A step of an evaluation's history: started, submitted, returned, confirmed, signed."""
+
+    __tablename__ = "evaluation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(
+        sa_column=Column(
+            ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
+    kind: str = Field(max_length=16)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+EVAL_REMIND = "remind"  # to evaluators with people still unscored
+EVAL_LATE = "late"  # to the director: who is late, after the deadline
+EVAL_UNASSIGNED = "unassigned"  # to admins: people nobody scores, when the period opens
+
+
+class EvaluationReminder(SQLModel, table=True):
+    """A timed evaluation message, sent exactly once like the VIP reminders (same states)."""
+
+    __tablename__ = "evaluation_reminder"
+    __table_args__ = (UniqueConstraint("period_key", "kind", "level", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_key: str = Field(
+        sa_column=Column(ForeignKey("evaluation_period.key", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=16)
+    level: int = 0
+    version: int = 0
+    due_at: datetime = Field(index=True)
+    state: str = Field(default=REMINDER_PENDING, max_length=16, index=True)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None

@@ -1,0 +1,692 @@
+"""Six-hearts evaluation storage: periods, evaluations and their scores, history, reminders.
+
+Every move of an evaluation is one conditional UPDATE on its row (`WHERE status = … AND
+step = …`), so a double press, a stale button or two people at once change it at most
+once; the caller is told whether its move happened. Rules live in `bot.hearts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import hearts
+from storage.models import (
+    EVAL_LATE,
+    EVAL_REMIND,
+    EVAL_UNASSIGNED,
+    EVALUATION_CONFIRMED,
+    EVALUATION_DRAFT,
+    EVALUATION_RETURNED,
+    EVALUATION_SUBMITTED,
+    PERIOD_CLOSED,
+    PERIOD_OPEN,
+    PERIOD_SIGNED,
+    REMINDER_CANCELLED,
+    REMINDER_PENDING,
+    REMINDER_SENDING,
+    REMINDER_SENT,
+    REMINDER_UNCERTAIN,
+    STATUS_ACTIVE,
+    STATUS_INACTIVE,
+    Evaluation,
+    EvaluationEvent,
+    EvaluationPeriod,
+    EvaluationReminder,
+    EvaluationScore,
+    Staff,
+    StaffRole,
+)
+
+EDITABLE = (EVALUATION_DRAFT, EVALUATION_RETURNED)
+
+# --- the organisation, as the rules see it -------------------------------------------------
+
+
+async def members(session: AsyncSession) -> list[hearts.Member]:
+    """Everyone who is or was staff, with their roles, in two queries."""
+    people = await session.exec(
+        select(Staff).where(col(Staff.status).in_((STATUS_ACTIVE, STATUS_INACTIVE)))
+    )
+    staff = [s for s in people.all() if s.id is not None]
+    roles: dict[int, set[str]] = {}
+    rows = await session.exec(select(StaffRole))
+    for row in rows.all():
+        roles.setdefault(row.staff_id, set()).add(row.role)
+    return [
+        hearts.Member(
+            staff_id=s.id or 0,
+            name=s.name,
+            department=s.department_code,
+            roles=frozenset(roles.get(s.id or 0, ())),
+            reports_to=s.reports_to_id,
+            active=s.status == STATUS_ACTIVE,
+        )
+        for s in staff
+    ]
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def rules_of(period: EvaluationPeriod) -> hearts.PeriodRules:
+    return hearts.PeriodRules(
+        scale_min=period.scale_min,
+        scale_max=period.scale_max,
+        comment_required_at_or_below=period.comment_at_or_below,
+        hearts=tuple(period.hearts.split(",")),
+    )
+
+
+async def get_period(session: AsyncSession, key: str) -> EvaluationPeriod | None:
+    return await session.get(EvaluationPeriod, key)
+
+
+async def list_periods(
+    session: AsyncSession, *, statuses: Sequence[str] | None = None
+) -> list[EvaluationPeriod]:
+    """Periods, oldest first."""
+    query = select(EvaluationPeriod)
+    if statuses is not None:
+        query = query.where(col(EvaluationPeriod.status).in_(statuses))
+    result = await session.exec(query.order_by(col(EvaluationPeriod.key)))
+    return list(result.all())
+
+
+async def open_period(
+    session: AsyncSession,
+    key: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    opened_by: int | None = None,
+    rules: hearts.PeriodRules | None = None,
+) -> tuple[EvaluationPeriod, bool]:
+    """The period `key`, opening it (with today's rules and its reminders) if it does not
+    exist yet. Returns it and whether this call opened it; two callers at once open it once."""
+    existing = await session.get(EvaluationPeriod, key)
+    if existing is not None:
+        return existing, False
+    rules = rules or hearts.PeriodRules()
+    starts_at, ends_at = hearts.period_bounds(key, zone)
+    period = EvaluationPeriod(
+        key=key,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        deadline_at=hearts.default_deadline(key, zone),
+        scale_min=rules.scale_min,
+        scale_max=rules.scale_max,
+        comment_at_or_below=rules.comment_required_at_or_below,
+        hearts=",".join(rules.hearts),
+        opened_by=opened_by,
+        opened_at=now,
+    )
+    session.add(period)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        again = await session.get(EvaluationPeriod, key)
+        assert again is not None
+        return again, False
+    session.add(EvaluationReminder(period_key=key, kind=EVAL_UNASSIGNED, due_at=now))
+    _add_deadline_reminders(session, period, now)
+    await session.commit()
+    return period, True
+
+
+def _add_deadline_reminders(
+    session: AsyncSession, period: EvaluationPeriod, now: datetime
+) -> None:
+    """The 3-day and 1-day reminders and the director's late list, for the current deadline;
+    a time already past when they are planned is skipped rather than sent late."""
+    deadline = period.deadline_at
+    planned = [
+        (EVAL_REMIND, level, at) for level, at in enumerate(hearts.reminder_times(deadline))
+    ]
+    planned.append((EVAL_LATE, 0, deadline))
+    for kind, level, at in planned:
+        if at > now:
+            session.add(
+                EvaluationReminder(
+                    period_key=period.key,
+                    kind=kind,
+                    level=level,
+                    version=period.deadline_version,
+                    due_at=at,
+                )
+            )
+
+
+async def set_deadline(
+    session: AsyncSession, key: str, *, deadline: datetime, now: datetime
+) -> EvaluationPeriod | None:
+    """Move an unsigned period's deadline and re-plan its reminders; None if it is signed."""
+    period = await session.get(EvaluationPeriod, key)
+    if period is None or period.status == PERIOD_SIGNED:
+        return None
+    await session.exec(
+        update(EvaluationReminder)
+        .where(
+            col(EvaluationReminder.period_key) == key,
+            col(EvaluationReminder.kind).in_((EVAL_REMIND, EVAL_LATE)),
+            col(EvaluationReminder.state) == REMINDER_PENDING,
+        )
+        .values(state=REMINDER_CANCELLED)
+    )
+    period.deadline_at = deadline
+    period.deadline_version += 1
+    session.add(period)
+    _add_deadline_reminders(session, period, now)
+    await session.commit()
+    return period
+
+
+async def close_period(session: AsyncSession, key: str, *, by: int | None, now: datetime) -> bool:
+    """Stop new scoring in an open period; False if it was not open."""
+    outcome = await session.exec(
+        update(EvaluationPeriod)
+        .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PERIOD_OPEN)
+        .values(status=PERIOD_CLOSED, closed_by=by, closed_at=now)
+    )
+    await session.commit()
+    return outcome.rowcount == 1
+
+
+async def reopen_period(session: AsyncSession, key: str) -> bool:
+    """Let scoring go on in a closed (never a signed) period."""
+    outcome = await session.exec(
+        update(EvaluationPeriod)
+        .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PERIOD_CLOSED)
+        .values(status=PERIOD_OPEN, closed_by=None, closed_at=None)
+    )
+    await session.commit()
+    return outcome.rowcount == 1
+
+
+async def sign_period(session: AsyncSession, key: str, *, by: int, now: datetime) -> bool:
+    """Sign an unsigned period, if the rules allow it now; every confirmed evaluation's
+    history records the signature. False if it was already signed or may not be."""
+    period = await session.get(EvaluationPeriod, key)
+    if period is None:
+        return False
+    statuses = [e.status for e in await evaluations_in(session, key)]
+    allowed, _ = hearts.can_sign(period.status, statuses)
+    if not allowed:
+        return False
+    outcome = await session.exec(
+        update(EvaluationPeriod)
+        .where(
+            col(EvaluationPeriod.key) == key,
+            col(EvaluationPeriod.status).in_((PERIOD_OPEN, PERIOD_CLOSED)),
+        )
+        .values(status=PERIOD_SIGNED, signed_by=by, signed_at=now)
+    )
+    if outcome.rowcount != 1:
+        await session.rollback()
+        return False
+    # Nothing may be pending any more: the period is final.
+    await session.exec(
+        update(EvaluationReminder)
+        .where(
+            col(EvaluationReminder.period_key) == key,
+            col(EvaluationReminder.state) == REMINDER_PENDING,
+        )
+        .values(state=REMINDER_CANCELLED)
+    )
+    for evaluation in await evaluations_in(session, key, statuses=(EVALUATION_CONFIRMED,)):
+        session.add(_event(evaluation.id or 0, "signed", by, now))
+    await session.commit()
+    return True
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+
+@dataclass
+class Scored:
+    """An evaluation with its scores and comments, read in one go."""
+
+    evaluation: Evaluation
+    scores: dict[str, int] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        assert self.evaluation.id is not None
+        return self.evaluation.id
+
+
+def _event(
+    evaluation_id: int, kind: str, by: int | None, now: datetime, detail: str = ""
+) -> EvaluationEvent:
+    return EvaluationEvent(
+        evaluation_id=evaluation_id, at=now, actor_id=by, kind=kind, detail=detail
+    )
+
+
+async def get_evaluation(session: AsyncSession, evaluation_id: int) -> Evaluation | None:
+    return await session.get(Evaluation, evaluation_id)
+
+
+async def evaluation_of(
+    session: AsyncSession, period_key: str, evaluee_id: int
+) -> Evaluation | None:
+    result = await session.exec(
+        select(Evaluation).where(
+            col(Evaluation.period_key) == period_key, col(Evaluation.evaluee_id) == evaluee_id
+        )
+    )
+    return result.first()
+
+
+async def evaluations_in(
+    session: AsyncSession,
+    period_key: str,
+    *,
+    statuses: Sequence[str] | None = None,
+    evaluator_id: int | None = None,
+    department: str | None = None,
+) -> list[Evaluation]:
+    query = select(Evaluation).where(col(Evaluation.period_key) == period_key)
+    if statuses is not None:
+        query = query.where(col(Evaluation.status).in_(statuses))
+    if evaluator_id is not None:
+        query = query.where(col(Evaluation.evaluator_id) == evaluator_id)
+    if department is not None:
+        query = query.where(col(Evaluation.department_code) == department)
+    result = await session.exec(query.order_by(col(Evaluation.id)))
+    return list(result.all())
+
+
+async def with_scores(session: AsyncSession, evaluations: Iterable[Evaluation]) -> list[Scored]:
+    """The evaluations with their scores and comments, in one query."""
+    scored = [Scored(e) for e in evaluations if e.id is not None]
+    by_id = {s.id: s for s in scored}
+    if by_id:
+        rows = await session.exec(
+            select(EvaluationScore).where(col(EvaluationScore.evaluation_id).in_(by_id))
+        )
+        for row in rows.all():
+            target = by_id[row.evaluation_id]
+            target.scores[row.heart] = row.score
+            if row.comment:
+                target.comments[row.heart] = row.comment
+    return scored
+
+
+async def scored(session: AsyncSession, evaluation_id: int) -> Scored | None:
+    evaluation = await session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        return None
+    return (await with_scores(session, [evaluation]))[0]
+
+
+async def start_evaluation(
+    session: AsyncSession,
+    *,
+    period_key: str,
+    evaluee_id: int,
+    evaluator_id: int,
+    department: str | None,
+    now: datetime,
+) -> Evaluation:
+    """The evaluee's evaluation this period, begun as a draft if there is none yet."""
+    existing = await evaluation_of(session, period_key, evaluee_id)
+    if existing is not None:
+        return existing
+    evaluation = Evaluation(
+        period_key=period_key,
+        evaluee_id=evaluee_id,
+        evaluator_id=evaluator_id,
+        department_code=department,
+        step=hearts.step_score(0),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(evaluation)
+    try:
+        await session.flush()
+    except IntegrityError:  # begun at the same moment elsewhere: that one counts
+        await session.rollback()
+        again = await evaluation_of(session, period_key, evaluee_id)
+        assert again is not None
+        return again
+    session.add(_event(evaluation.id or 0, "started", evaluator_id, now))
+    await session.commit()
+    return evaluation
+
+
+async def _move(
+    session: AsyncSession,
+    evaluation_id: int,
+    *,
+    from_step: str | None,
+    from_statuses: Sequence[str],
+    now: datetime,
+    **values: object,
+) -> bool:
+    """One conditional update of an evaluation; True when it was in the expected state."""
+    query = update(Evaluation).where(
+        col(Evaluation.id) == evaluation_id, col(Evaluation.status).in_(from_statuses)
+    )
+    if from_step is not None:
+        query = query.where(col(Evaluation.step) == from_step)
+    outcome = await session.exec(query.values(updated_at=now, **values))
+    return outcome.rowcount == 1
+
+
+async def _put_score(
+    session: AsyncSession,
+    evaluation_id: int,
+    heart: str,
+    *,
+    score: int | None = None,
+    comment: str | None = None,
+) -> None:
+    row = await session.get(EvaluationScore, (evaluation_id, heart))
+    if row is None:
+        assert score is not None, "a comment is only ever added to a scored heart"
+        row = EvaluationScore(evaluation_id=evaluation_id, heart=heart, score=score)
+    if score is not None:
+        row.score = score
+    if comment is not None:
+        row.comment = comment
+    session.add(row)
+
+
+async def record_score(
+    session: AsyncSession,
+    evaluation_id: int,
+    *,
+    expected_step: str,
+    heart: str,
+    score: int,
+    next_step: str,
+    now: datetime,
+) -> bool:
+    """Score a heart, if the draft is still at `expected_step` (else a stale button)."""
+    if not await _move(
+        session,
+        evaluation_id,
+        from_step=expected_step,
+        from_statuses=EDITABLE,
+        now=now,
+        step=next_step,
+    ):
+        await session.rollback()
+        return False
+    await _put_score(session, evaluation_id, heart, score=score)
+    await session.commit()
+    return True
+
+
+async def record_comment(
+    session: AsyncSession,
+    evaluation_id: int,
+    *,
+    expected_step: str,
+    heart: str | None,
+    comment: str,
+    next_step: str,
+    now: datetime,
+) -> bool:
+    """A heart's comment (or, with `heart=None`, the overall comment). An empty `comment`
+    skips an optional one and keeps what was there."""
+    values: dict[str, object] = {"step": next_step}
+    if heart is None:
+        values["overall_done"] = True
+        if comment:
+            values["overall_comment"] = comment
+    if not await _move(
+        session,
+        evaluation_id,
+        from_step=expected_step,
+        from_statuses=EDITABLE,
+        now=now,
+        **values,
+    ):
+        await session.rollback()
+        return False
+    if heart is not None and comment:
+        await _put_score(session, evaluation_id, heart, comment=comment)
+    await session.commit()
+    return True
+
+
+async def move_step(
+    session: AsyncSession, evaluation_id: int, *, expected_step: str, step: str, now: datetime
+) -> bool:
+    """Go to another step (Change a heart, back to the summary)."""
+    moved = await _move(
+        session,
+        evaluation_id,
+        from_step=expected_step,
+        from_statuses=EDITABLE,
+        now=now,
+        step=step,
+    )
+    await session.commit()
+    return moved
+
+
+async def submit(
+    session: AsyncSession, evaluation_id: int, *, by: int, now: datetime, period_status: str
+) -> bool:
+    """Send a complete draft or a fixed returned evaluation to the director."""
+    allowed = [s for s in EDITABLE if hearts.can_submit(s, period_status=period_status)]
+    current = await session.get(Evaluation, evaluation_id)
+    if current is None or not allowed:
+        return False
+    kind = "resubmitted" if current.status == EVALUATION_RETURNED else "submitted"
+    if not await _move(
+        session,
+        evaluation_id,
+        from_step=hearts.STEP_SUMMARY,
+        from_statuses=allowed,
+        now=now,
+        status=EVALUATION_SUBMITTED,
+        submitted_at=now,
+    ):
+        await session.rollback()
+        return False
+    session.add(_event(evaluation_id, kind, by, now))
+    await session.commit()
+    return True
+
+
+async def return_evaluation(
+    session: AsyncSession, evaluation_id: int, *, by: int, reason: str, now: datetime
+) -> bool:
+    """Send a submitted evaluation back to its evaluator, with the director's reason."""
+    if not await _move(
+        session,
+        evaluation_id,
+        from_step=None,
+        from_statuses=(EVALUATION_SUBMITTED,),
+        now=now,
+        status=EVALUATION_RETURNED,
+        return_reason=reason,
+        step=hearts.STEP_SUMMARY,
+    ):
+        await session.rollback()
+        return False
+    session.add(_event(evaluation_id, "returned", by, now, reason))
+    await session.commit()
+    return True
+
+
+async def confirm(session: AsyncSession, evaluation_id: int, *, by: int, now: datetime) -> bool:
+    if not await _move(
+        session,
+        evaluation_id,
+        from_step=None,
+        from_statuses=(EVALUATION_SUBMITTED,),
+        now=now,
+        status=EVALUATION_CONFIRMED,
+        confirmed_by=by,
+        confirmed_at=now,
+    ):
+        await session.rollback()
+        return False
+    session.add(_event(evaluation_id, "confirmed", by, now))
+    await session.commit()
+    return True
+
+
+async def confirm_all(
+    session: AsyncSession,
+    period_key: str,
+    *,
+    by: int,
+    now: datetime,
+    department: str | None = None,
+) -> list[int]:
+    """Confirm every submitted evaluation of the period (or of one department); the ids."""
+    confirmed = []
+    for evaluation in await evaluations_in(
+        session, period_key, statuses=(EVALUATION_SUBMITTED,), department=department
+    ):
+        if evaluation.id is not None and await confirm(session, evaluation.id, by=by, now=now):
+            confirmed.append(evaluation.id)
+    return confirmed
+
+
+async def history(session: AsyncSession, evaluation_id: int) -> list[EvaluationEvent]:
+    result = await session.exec(
+        select(EvaluationEvent)
+        .where(col(EvaluationEvent.evaluation_id) == evaluation_id)
+        .order_by(col(EvaluationEvent.at), col(EvaluationEvent.id))
+    )
+    return list(result.all())
+
+
+async def waiting_for_text(session: AsyncSession, evaluator_id: int) -> Evaluation | None:
+    """The evaluator's draft most recently moved to a step that wants typed text."""
+    result = await session.exec(
+        select(Evaluation)
+        .where(
+            col(Evaluation.evaluator_id) == evaluator_id,
+            col(Evaluation.status).in_(EDITABLE),
+        )
+        .order_by(col(Evaluation.updated_at).desc(), col(Evaluation.id).desc())
+    )
+    latest = result.first()
+    if latest is None or not (latest.step.startswith("c:") or latest.step == hearts.STEP_OVERALL):
+        return None
+    return latest
+
+
+async def delete_untouched_draft(session: AsyncSession, evaluation_id: int) -> None:
+    """A draft with no score yet, dropped (e.g. its evaluee left before anything was said)."""
+    await session.exec(
+        delete(Evaluation).where(
+            col(Evaluation.id) == evaluation_id, col(Evaluation.status) == EVALUATION_DRAFT
+        )
+    )
+    await session.commit()
+
+
+# --- the outbox of evaluation reminders ------------------------------------------------------
+
+
+async def claim_due_reminders(
+    session: AsyncSession, *, now: datetime, limit: int = 1
+) -> list[EvaluationReminder]:
+    """Due rows, each claimed by one conditional update: two senders never send one twice."""
+    result = await session.exec(
+        select(EvaluationReminder.id)
+        .where(
+            col(EvaluationReminder.state) == REMINDER_PENDING,
+            col(EvaluationReminder.due_at) <= now,
+        )
+        .order_by(col(EvaluationReminder.due_at), col(EvaluationReminder.id))
+        .limit(limit)
+    )
+    claimed = []
+    for reminder_id in result.all():
+        outcome = await session.exec(
+            update(EvaluationReminder)
+            .where(
+                col(EvaluationReminder.id) == reminder_id,
+                col(EvaluationReminder.state) == REMINDER_PENDING,
+            )
+            .values(state=REMINDER_SENDING, claimed_at=now)
+        )
+        if outcome.rowcount == 1:
+            claimed.append(reminder_id)
+    await session.commit()
+    if not claimed:
+        return []
+    rows = await session.exec(
+        select(EvaluationReminder).where(col(EvaluationReminder.id).in_(claimed))
+    )
+    return sorted(rows.all(), key=lambda r: (r.due_at, r.id or 0))
+
+
+async def finish_reminder(session: AsyncSession, *, reminder_id: int, now: datetime) -> None:
+    await session.exec(
+        update(EvaluationReminder)
+        .where(col(EvaluationReminder.id) == reminder_id)
+        .values(state=REMINDER_SENT, sent_at=now)
+    )
+    await session.commit()
+
+
+async def interrupted_reminders(session: AsyncSession) -> list[EvaluationReminder]:
+    """Rows a previous run claimed and never finished: marked uncertain, never resent."""
+    result = await session.exec(
+        select(EvaluationReminder).where(col(EvaluationReminder.state) == REMINDER_SENDING)
+    )
+    rows = list(result.all())
+    for row in rows:
+        row.state = REMINDER_UNCERTAIN
+        session.add(row)
+    await session.commit()
+    return rows
+
+
+async def reminders_of(session: AsyncSession, period_key: str) -> list[EvaluationReminder]:
+    result = await session.exec(
+        select(EvaluationReminder)
+        .where(col(EvaluationReminder.period_key) == period_key)
+        .order_by(col(EvaluationReminder.id))
+    )
+    return list(result.all())
+
+
+# --- who still has work ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """An evaluator and the people they have not submitted yet this period."""
+
+    evaluator_id: int
+    evaluee_ids: tuple[int, ...]
+
+
+async def outstanding(
+    session: AsyncSession, period_key: str, people: Sequence[hearts.Member]
+) -> list[Outstanding]:
+    """Per evaluator (by id), the evaluees with no submitted, returned-and-unfixed counts as
+    outstanding too: only submitted and confirmed evaluations are done."""
+    done = {
+        e.evaluee_id
+        for e in await evaluations_in(
+            session, period_key, statuses=(EVALUATION_SUBMITTED, EVALUATION_CONFIRMED)
+        )
+    }
+    behind: dict[int, list[int]] = {}
+    for member in people:
+        evaluator = hearts.evaluator_of(member, people)
+        if evaluator is not None and member.staff_id not in done:
+            behind.setdefault(evaluator, []).append(member.staff_id)
+    return [Outstanding(k, tuple(v)) for k, v in sorted(behind.items())]
