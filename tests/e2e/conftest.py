@@ -227,3 +227,12 @@ class Hotel:
 @pytest.fixture
 def hotel(sandbox: Sandbox, runtime: Runtime) -> Hotel:
     return Hotel(sandbox, runtime)
+
+
+@pytest.fixture
+async def evaluation(sandbox: Sandbox, hotel: Hotel, runtime: Runtime) -> Any:
+    """The six-hearts hotel of tests/e2e/evaluation.py: two departments, heads, an ops
+    manager, a director, a GM, and a bound housekeeping group with everyone in it."""
+    from tests.e2e.evaluation import evaluation_hotel  # it imports this module
+
+    return await evaluation_hotel(sandbox, hotel, runtime)
