@@ -18,7 +18,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.reception import is_late_send
 from bot.runtime import Runtime, runtime_in
-from handlers import cards, tasks
+from handlers import cards, evaluation_outbox, tasks
 from handlers.base import send_to_department
 from storage import visits
 from storage.models import Reminder, VisitTask
@@ -62,8 +62,11 @@ def nudge(application: Application) -> None:
 
 
 async def run_outbox(application: Application) -> None:
-    """Send every reminder that is due, then redraw the status cards that changed."""
+    """Send every reminder that is due, then redraw the status cards that changed; the
+    six-hearts evaluation's month is opened and its reminders sent here too."""
     rt = runtime_in(application.bot_data)
+    await evaluation_outbox.open_current_period(rt)
+    await evaluation_outbox.send_due(application.bot, rt)
     while True:
         # One row at a time: a restart mid-broadcast leaves at most one message in doubt,
         # while a burst of assignments waits behind Telegram's flood limits.
@@ -95,6 +98,7 @@ async def _deliver_one(bot: Bot, rt: Runtime, reminder: Reminder, now: datetime)
 
 async def recover_after_restart(bot: Bot, rt: Runtime) -> None:
     """Reminders a previous run was sending when it stopped: reported, never resent."""
+    await evaluation_outbox.recover_after_restart(rt)
     async with rt.sessions() as session:
         interrupted = await visits.interrupted_reminders(session)
     if interrupted:

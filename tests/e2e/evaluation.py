@@ -13,6 +13,8 @@ group. Languages are mixed on purpose: scores must read right in both.
     mkt     Diana Director (director)               reviews
     mgmt    George GM (gm, zh)                      signs
     —       Nadia Nobody (staff, fb) → nobody       listed to admins as unassigned
+    (Olivia reports to nobody either: the source names nobody who scores the operations
+    manager, so she too is listed to admins.)
 """
 
 from __future__ import annotations

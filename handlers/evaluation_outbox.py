@@ -1,0 +1,176 @@
+"""The six-hearts evaluation's timed messages, sent by the outbox tick (`handlers.delivery`):
+the month's period opened on its first tick, its deadline reminders to evaluators who are
+behind, the late list to the director, and the people nobody scores to the admins.
+
+Each is an `EvaluationReminder` row claimed before it is sent and marked sent after, exactly
+like the VIP reminders: never sent twice, and a row left claimed by a crash is never resent.
+Who is behind is read when the row is due, so someone who finished early is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+
+from bot import hearts
+from bot.runtime import Runtime
+from handlers.base import language_for, send_private
+from handlers.evaluation import deadline_text, period_label
+from storage import hearts as store
+from storage import org
+from storage.models import (
+    EVAL_LATE,
+    EVAL_REMIND,
+    EVAL_UNASSIGNED,
+    PERIOD_OPEN,
+    PERIOD_SIGNED,
+    EvaluationPeriod,
+    EvaluationReminder,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def open_current_period(rt: Runtime) -> None:
+    """The month's period exists from its first tick on: nobody has to open it."""
+    now = rt.clock()
+    async with rt.sessions() as session:
+        await store.open_period(
+            session, hearts.period_key(now, rt.settings.zone), now=now, zone=rt.settings.zone
+        )
+
+
+async def send_due(bot: Bot, rt: Runtime) -> None:
+    """Every evaluation reminder that is due, one claimed row at a time."""
+    while True:
+        now = rt.clock()
+        async with rt.sessions() as session:
+            due = await store.claim_due_reminders(session, now=now, limit=1)
+        if not due:
+            return
+        reminder = due[0]
+        assert reminder.id is not None
+        try:
+            await _deliver(bot, rt, reminder)
+        except Exception:
+            # Part of it may have gone out: never resent, as with the VIP reminders.
+            log.exception("evaluation reminder %s failed part-way; it is not resent", reminder.id)
+        async with rt.sessions() as session:
+            await store.finish_reminder(session, reminder_id=reminder.id, now=now)
+
+
+async def recover_after_restart(rt: Runtime) -> None:
+    """Rows a previous run was sending when it stopped: marked uncertain, never resent."""
+    async with rt.sessions() as session:
+        interrupted = await store.interrupted_reminders(session)
+    for reminder in interrupted:
+        log.warning(
+            "evaluation reminder %s (%s, %s) was being sent when the bot stopped; not resent",
+            reminder.id,
+            reminder.period_key,
+            reminder.kind,
+        )
+
+
+async def _deliver(bot: Bot, rt: Runtime, reminder: EvaluationReminder) -> None:
+    async with rt.sessions() as session:
+        period = await store.get_period(session, reminder.period_key)
+    if period is None or period.status == PERIOD_SIGNED:
+        return
+    if reminder.kind == EVAL_REMIND:
+        if period.status == PERIOD_OPEN:
+            await _remind_evaluators(bot, rt, period)
+    elif reminder.kind == EVAL_LATE:
+        await _tell_director_who_is_late(bot, rt, period)
+    elif reminder.kind == EVAL_UNASSIGNED:
+        await _tell_admins_who_is_unassigned(bot, rt, period)
+
+
+async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+    async with rt.sessions() as session:
+        people = await store.members(session)
+        behind = await store.outstanding(session, period.key, people)
+    names = {member.staff_id: member.name for member in people}
+    # Counted from now, not from the row's level: a reminder sent late says what is true.
+    days = max(1, round((period.deadline_at - rt.clock()) / timedelta(days=1)))
+    for entry in behind:
+        async with rt.sessions() as session:
+            view = await org.view(session, entry.evaluator_id)
+        if view is None or not view.is_active or view.staff.telegram_id is None:
+            continue
+        language = language_for(rt, view)
+
+        def t(key: str, /, **params: object) -> str:
+            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+
+        text = t(
+            "evaluation.reminder.remind",
+            period=period_label(t, period.key),
+            deadline=deadline_text(rt, period),
+            days=days,
+            count=len(entry.evaluee_ids),
+            names=", ".join(names.get(i, "?") for i in entry.evaluee_ids),
+        )
+        await send_private(bot, view.staff.telegram_id, text)
+
+
+async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+    async with rt.sessions() as session:
+        people = await store.members(session)
+        behind = await store.outstanding(session, period.key, people)
+        directors = await org.staff_with_role(session, "director")
+    by_id = {member.staff_id: member for member in people}
+    for director in directors:
+        if director.telegram_id is None or director.id is None:
+            continue
+        async with rt.sessions() as session:
+            view = await org.view(session, director.id)
+        language = language_for(rt, view)
+
+        def t(key: str, /, **params: object) -> str:
+            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+
+        label = period_label(t, period.key)
+        if not behind:
+            text = t("evaluation.reminder.none_late", period=label)
+        else:
+            lines = [
+                t(
+                    "evaluation.reminder.late_line",
+                    evaluator=by_id[entry.evaluator_id].name,
+                    count=len(entry.evaluee_ids),
+                    names=", ".join(by_id[i].name for i in entry.evaluee_ids),
+                )
+                for entry in behind
+            ]
+            header = t(
+                "evaluation.reminder.late", period=label, deadline=deadline_text(rt, period)
+            )
+            text = "\n".join([header, *lines])
+        await send_private(bot, director.telegram_id, text)
+
+
+async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+    async with rt.sessions() as session:
+        people = await store.members(session)
+        admins = await org.admin_telegram_ids(session, rt.settings.admin_user_ids)
+    nobody_scores = hearts.unassigned(people)
+    if not nobody_scores:
+        return
+    for telegram_id in admins:
+        async with rt.sessions() as session:
+            view = await org.view_by_telegram_id(session, telegram_id)
+        language = language_for(rt, view)
+
+        def t(key: str, /, **params: object) -> str:
+            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+
+        text = t(
+            "evaluation.reminder.unassigned",
+            period=period_label(t, period.key),
+            count=len(nobody_scores),
+            names=", ".join(member.name for member in nobody_scores),
+        )
+        await send_private(bot, telegram_id, text)
