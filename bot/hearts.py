@@ -150,6 +150,16 @@ def default_deadline(key: str, zone: ZoneInfo) -> datetime:
     return datetime(year, month, DEADLINE_DAY, DEADLINE_HOUR, tzinfo=zone).astimezone(UTC)
 
 
+SCORING_STARTS_HOUR = 9
+
+
+def scoring_starts(key: str, zone: ZoneInfo) -> datetime:
+    """When managers can judge the month: the 1st of the next month at 09:00 local, in UTC.
+    Admins hear then who nobody scores (not at midnight, when the period opens)."""
+    year, month = _shift(*_split(key), 1)
+    return datetime(year, month, 1, SCORING_STARTS_HOUR, tzinfo=zone).astimezone(UTC)
+
+
 def parse_period(text: str, *, now: datetime, zone: ZoneInfo) -> str | PeriodError:
     """A typed period as its key, or why it cannot be read. Never raises on bad text."""
     _require_aware(now)

@@ -39,6 +39,9 @@ class Runtime:
     tasks_to_redraw: set[int] = field(default_factory=set)
     # One status-card drawer at a time, so a card is never posted (and pinned) twice.
     card_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The command menu last set for each person's private chat (language, commands), so
+    # it is set again only when their roles or language change (or after a restart).
+    menus_shown: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def runtime_in(bot_data: Mapping[str, Any]) -> Runtime:

@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import Catalog
 from bot.org import Person, pick_language
 from bot.runtime import Runtime, runtime_in
+from handlers.menus import show_personal_menu
 from storage import org
 from storage.models import Staff
 from storage.org import StaffView
@@ -76,7 +77,10 @@ async def identify(update: Update, context: Context) -> Caller:
             await org.note_telegram_language(
                 session, staff_id=view.staff.id or 0, language_code=user.language_code
             )
-    return caller_for(rt, user, view)
+    caller = caller_for(rt, user, view)
+    if is_private(update):
+        await show_personal_menu(context.bot, rt, user.id, caller.person, caller.language)
+    return caller
 
 
 async def greet(update: Update, context: Context) -> Staff:

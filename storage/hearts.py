@@ -136,7 +136,11 @@ async def open_period(
         again = await session.get(EvaluationPeriod, key)
         assert again is not None
         return again, False
-    session.add(EvaluationReminder(period_key=key, kind=EVAL_UNASSIGNED, due_at=now))
+    tell_admins_at = hearts.scoring_starts(key, zone)
+    if tell_admins_at > now:
+        session.add(
+            EvaluationReminder(period_key=key, kind=EVAL_UNASSIGNED, due_at=tell_admins_at)
+        )
     _add_deadline_reminders(session, period, now)
     await session.commit()
     return period, True
@@ -690,3 +694,51 @@ async def outstanding(
         if evaluator is not None and member.staff_id not in done:
             behind.setdefault(evaluator, []).append(member.staff_id)
     return [Outstanding(k, tuple(v)) for k, v in sorted(behind.items())]
+
+
+# --- handlers.scoring ------------------------------------------------------------------------
+
+
+async def latest_editable(session: AsyncSession, evaluator_id: int) -> Evaluation | None:
+    """The evaluator's draft or returned evaluation moved most recently (any period): where a
+    typed text that is not a comment tells them to use that conversation's buttons."""
+    result = await session.exec(
+        select(Evaluation)
+        .where(
+            col(Evaluation.evaluator_id) == evaluator_id,
+            col(Evaluation.status).in_(EDITABLE),
+        )
+        .order_by(col(Evaluation.updated_at).desc(), col(Evaluation.id).desc())
+    )
+    return result.first()
+
+
+# --- results and reports (handlers.results) --------------------------------------------------
+
+
+async def confirmed_of(
+    session: AsyncSession, evaluee_id: int, *, evaluator_id: int | None = None
+) -> list[Evaluation]:
+    """A person's confirmed evaluations, oldest period first (optionally one evaluator's)."""
+    query = select(Evaluation).where(
+        col(Evaluation.evaluee_id) == evaluee_id,
+        col(Evaluation.status) == EVALUATION_CONFIRMED,
+    )
+    if evaluator_id is not None:
+        query = query.where(col(Evaluation.evaluator_id) == evaluator_id)
+    result = await session.exec(query.order_by(col(Evaluation.period_key)))
+    return list(result.all())
+
+
+async def confirmed_evaluees(
+    session: AsyncSession, *, evaluator_id: int | None = None
+) -> list[Staff]:
+    """Everyone with a confirmed evaluation in any period (optionally one that `evaluator_id`
+    made), by name."""
+    evaluated = select(Evaluation.evaluee_id).where(col(Evaluation.status) == EVALUATION_CONFIRMED)
+    if evaluator_id is not None:
+        evaluated = evaluated.where(col(Evaluation.evaluator_id) == evaluator_id)
+    result = await session.exec(
+        select(Staff).where(col(Staff.id).in_(evaluated)).order_by(col(Staff.name), col(Staff.id))
+    )
+    return list(result.all())

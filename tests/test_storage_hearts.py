@@ -25,6 +25,7 @@ from tests.conftest import NOW
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
+STARTS = hearts.scoring_starts(PERIOD, ZONE)  # Dec 1, 09:00: admins hear who nobody scores
 
 
 async def people(sessions: SessionFactory) -> dict[str, int]:
@@ -106,7 +107,7 @@ async def test_a_period_opens_once_with_its_rules_and_reminders(sessions: Sessio
     due = sorted((row.kind, row.level, row.due_at) for row in rows)
     assert due == sorted(
         [
-            ("unassigned", 0, NOW),
+            ("unassigned", 0, hearts.scoring_starts(PERIOD, ZONE)),
             ("remind", 0, period.deadline_at - timedelta(days=3)),
             ("remind", 1, period.deadline_at - timedelta(days=1)),
             ("late", 0, period.deadline_at),
@@ -119,10 +120,12 @@ async def test_moving_the_deadline_replans_only_what_is_still_pending(
 ) -> None:
     async with sessions() as session:
         await store.open_period(session, PERIOD, now=NOW, zone=ZONE)
-        claimed = await store.claim_due_reminders(session, now=NOW)
+        assert await store.claim_due_reminders(session, now=NOW) == []
+        starts = hearts.scoring_starts(PERIOD, ZONE)
+        claimed = await store.claim_due_reminders(session, now=starts)
         assert [row.kind for row in claimed] == ["unassigned"]
         later = hearts.default_deadline(PERIOD, ZONE) + timedelta(days=2)
-        moved = await store.set_deadline(session, PERIOD, deadline=later, now=NOW)
+        moved = await store.set_deadline(session, PERIOD, deadline=later, now=starts)
         assert moved is not None
         rows = await store.reminders_of(session, PERIOD)
     states = sorted((row.kind, row.level, row.version, row.state) for row in rows)
@@ -146,7 +149,8 @@ async def test_a_reminder_is_claimed_once_and_an_interrupted_one_is_never_resent
         await store.open_period(session, PERIOD, now=NOW, zone=ZONE)
     async with sessions() as first, sessions() as second:
         claims = await asyncio.gather(
-            store.claim_due_reminders(first, now=NOW), store.claim_due_reminders(second, now=NOW)
+            store.claim_due_reminders(first, now=STARTS),
+            store.claim_due_reminders(second, now=STARTS),
         )
     assert sorted(len(claim) for claim in claims) == [0, 1]
     async with sessions() as session:

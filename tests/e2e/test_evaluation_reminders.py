@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import hearts
 from bot.runtime import Runtime
 from sandbox import Sandbox
 from storage import hearts as store
 from storage.models import REMINDER_SENT
 from tests.conftest import NOW
-from tests.e2e.conftest import FakeClock, eventually, running_bot, seen
+from tests.e2e.conftest import FakeClock, eventually, running_bot
 from tests.e2e.evaluation import EvaluationHotel
 
 PERIOD = "2026-11"
@@ -66,8 +67,17 @@ async def submit_everything_of(runtime: Runtime, evaluator: int, evaluee: int) -
 
 
 async def test_the_month_opens_by_itself_and_admins_hear_who_nobody_scores(
-    sandbox: Sandbox, runtime: Runtime, evaluation: EvaluationHotel
+    sandbox: Sandbox, runtime: Runtime, evaluation: EvaluationHotel, clock: FakeClock
 ) -> None:
+    async with runtime.sessions() as session:
+        period = await store.get_period(session, PERIOD)
+    assert period is not None
+    assert period.status == "open"
+    assert period.opened_by is None  # nobody had to open it
+    # Admins hear who nobody scores when scoring begins: the 1st of next month, 09:00.
+    await sandbox.wait_idle()
+    assert not any("Nadia" in str(m.get("text")) for m in sandbox.messages(evaluation.admin))
+    clock.now = hearts.scoring_starts(PERIOD, runtime.settings.zone)
     admin_texts = await eventually(
         lambda: [str(m.get("text", "")) for m in sandbox.messages(evaluation.admin)],
         lambda found: any("Nadia Nobody" in text for text in found),
@@ -78,11 +88,6 @@ async def test_the_month_opens_by_itself_and_admins_hear_who_nobody_scores(
     assert "Olivia Ops" in warning[0]
     assert "Hannah Head" not in warning[0]
     assert "/staff" in warning[0]
-    async with runtime.sessions() as session:
-        period = await store.get_period(session, PERIOD)
-    assert period is not None
-    assert period.status == "open"
-    assert period.opened_by is None  # nobody had to open it
 
 
 async def test_evaluators_behind_are_reminded_and_the_director_gets_the_late_list_once(
@@ -114,6 +119,9 @@ async def test_evaluators_behind_are_reminded_and_the_director_gets_the_late_lis
     )
     assert "Fay Staff" in felix
     assert "六心评估" in felix  # in his language
+    # Admins heard who nobody scores on Dec 1, once.
+    nadia = [m for m in sandbox.messages(evaluation.admin) if "Nadia" in str(m.get("text"))]
+    assert len(nadia) == 1
     # Nobody who scores nobody is reminded.
     for first_name in ("Sam", "Diana", "George", "Nadia"):
         assert reminders_to(evaluation, first_name) == []

@@ -308,3 +308,35 @@ async def test_register_cancel_saves_nothing(
     assert view is not None
     assert view.staff.status == "visitor"
     assert view.staff.department_code is None
+
+
+async def test_each_person_s_private_menu_holds_only_what_their_roles_allow(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime
+) -> None:
+    sam = hotel.person(2101, "Sam", language="en")
+    diana = hotel.person(2102, "Diana", language="zh")
+    await hotel.staff(sam, "hk", "staff")
+    await hotel.staff(diana, "mkt", "director")
+    admin = hotel.admin()
+    for user in (sam, diana, admin):
+        await sandbox.send_message(user, text="/start")
+        await sandbox.wait_for_message(user)
+
+    def menu(user: object) -> list[str]:
+        return [c["command"] for c in sandbox.commands({"type": "chat", "chat_id": user.id})]  # type: ignore[attr-defined]
+
+    assert "myscore" in menu(sam)
+    assert not {"review", "sign", "staff", "period", "register"} & set(menu(sam))
+    assert {"review", "scores", "vip"} <= set(menu(diana))
+    assert "sign" not in menu(diana)
+    assert {"staff", "roster", "period"} <= set(menu(admin))
+    # Descriptions are in the person's language.
+    described = sandbox.commands({"type": "chat", "chat_id": diana.id})
+    assert next(c for c in described if c["command"] == "help")["description"] == "查看可用功能"
+    # Someone who is not staff yet keeps the everyone menu, with /register.
+    assert {c["command"] for c in sandbox.commands({"type": "all_private_chats"}, "en")} == {
+        "start",
+        "help",
+        "language",
+        "register",
+    }
