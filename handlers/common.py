@@ -18,6 +18,7 @@ from handlers.base import (
     runtime,
     topic_of,
 )
+from handlers.menus import show_personal_menu
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING, Department
 
@@ -39,6 +40,7 @@ async def start(update: Update, context: Context) -> None:
             else None
         )
     caller = caller_for(rt, user, view)
+    await show_personal_menu(context.bot, rt, user.id, caller.person, caller.language)
     dept_name = department_name(caller, department)
     if staff.status == STATUS_ACTIVE:
         roles = ", ".join(caller.t(f"role.{r}") for r in sorted(caller.person.effective_roles))
