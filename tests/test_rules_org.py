@@ -32,10 +32,32 @@ def test_who_may_decide_a_registration(who: Person, department: str | None, allo
     ("who", "expected"),
     [
         (person(active=False), ["start", "help", "language", "register"]),
-        (person("staff"), ["start", "help", "language", "visits", "visit"]),
+        (person("staff"), ["start", "help", "language", "visits", "visit", "myscore", "trend"]),
         (
             person("staff", department="mkt"),
-            ["start", "help", "language", "vip", "visits", "visit"],
+            ["start", "help", "language", "vip", "visits", "visit", "myscore", "trend"],
+        ),
+        (
+            person("head"),
+            [
+                "start",
+                "help",
+                "language",
+                "visits",
+                "visit",
+                "score",
+                "scores",
+                "myscore",
+                "trend",
+            ],
+        ),
+        (
+            person("director"),
+            ["start", "help", "language", "vip", "visits", "export", "review", "scores", "trend"],
+        ),
+        (
+            person("gm"),
+            ["start", "help", "language", "vip", "visits", "export", "sign", "scores", "trend"],
         ),
         (
             person(admin=True, active=False),
@@ -51,6 +73,7 @@ def test_who_may_decide_a_registration(who: Person, department: str | None, allo
                 "unbind",
                 "visits",
                 "export",
+                "period",
             ],
         ),
         (person("admin", active=False), ["start", "help", "language", "register"]),
