@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import hearts
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers.base import Caller, is_private, reply
+from handlers.base import Caller, is_private, plain, reply
 from storage import hearts as store
 from storage.hearts import Scored
 from storage.models import EvaluationPeriod
@@ -59,20 +59,21 @@ async def current_period(rt: Runtime) -> EvaluationPeriod:
 
 
 async def private_only(update: Update, caller: Caller) -> bool:
-    """True in a private chat; in a group, one line asking for a private chat instead."""
+    """True in a private chat; in a group, one line (in the hotel's language, as everything
+    in a group is) asking for a private chat instead."""
     if is_private(update):
         return True
+    language = caller.catalog.default_language
     bot_name = update.get_bot().username
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    caller.t("evaluation.open_private"), url=f"https://t.me/{bot_name}"
-                )
-            ]
-        ]
+    button = InlineKeyboardButton(
+        plain(caller.catalog.text(language, "evaluation.open_private")),
+        url=f"https://t.me/{bot_name}",
     )
-    await reply(update, caller.t("evaluation.private_only"), reply_markup=markup)
+    await reply(
+        update,
+        caller.catalog.text(language, "evaluation.private_only"),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
     return False
 
 
