@@ -24,7 +24,7 @@ from bot.playbook import TaskTemplate
 from bot.reception import decode_escalation, plan_task
 from bot.runtime import Runtime
 from bot.when import WhenError, format_local, parse_arrival
-from handlers import callbacks, cards, delivery
+from handlers import callbacks, cards, delivery, results
 from handlers.base import (
     Caller,
     Context,
@@ -528,9 +528,13 @@ async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchiv
 
 
 async def export_command(update: Update, context: Context) -> None:
-    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat."""
+    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat.
+    (/export scores 2026-11 is the six-hearts workbook, with its own rights: handlers.results.)"""
     rt = runtime(context)
     caller = await identify(update, context)
+    if context.args and context.args[0].lower() == "scores":
+        await results.export_scores(update, context, caller, context.args[1:])
+        return
     if not is_private(update):
         await reply(update, caller.t("common.private_only", bot=context.bot.username))
         return
