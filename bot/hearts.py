@@ -184,6 +184,23 @@ def parse_period(text: str, *, now: datetime, zone: ZoneInfo) -> str | PeriodErr
     return _key(year, month)
 
 
+def split_period(
+    words: Sequence[str], *, now: datetime, zone: ZoneInfo
+) -> tuple[str, list[str]] | PeriodError:
+    """The period the words start with ("2026-11", "11月", "last month") and the words
+    after it; two words are tried first, so "last month …" is not read as "last"."""
+    error: PeriodError | None = None
+    for size in (2, 1):
+        if len(words) < size:
+            continue
+        parsed = parse_period(" ".join(words[:size]), now=now, zone=zone)
+        if isinstance(parsed, str):
+            return parsed, list(words[size:])
+        if size == 1 or error is None:
+            error = parsed
+    return error or PeriodError(PERIOD_UNREADABLE, {"text": ""})
+
+
 # --- who scores whom -------------------------------------------------------------------------
 
 NOT_EVALUATED_ROLES = frozenset({"director", "gm"})

@@ -1,12 +1,10 @@
-"""/review (the director confirms or returns each evaluation), /sign (the GM signs a period)
-and /period (admins: deadlines, closing, reopening, opening). All three are private: in a
-group they answer with one line, and no score ever reaches a group.
+"""/review: the director confirms or returns each evaluation of a period, department by
+department. Private: in a group it answers with one line, and no score reaches a group.
+The same board (who is where in the chain) feeds the GM's /sign (handlers.signing).
 
 Callback data (handlers.callbacks):
     hr:ok:<evaluation>     confirm one            hr:ret:<evaluation>   return one (asks why)
     hr:hist:<evaluation>   scores and history     hr:all:<period>:<n>   confirm the n submitted
-    hg:ask:<period>        "are you sure?"        hg:yes:<period>       sign
-    hg:no:<period>         back to the overview
 
 Every press re-reads the database and re-checks the rules before anything moves, and the
 pressed message is then redrawn from the database, so its buttons match what can still be
@@ -26,7 +24,6 @@ import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +32,7 @@ from telegram.error import BadRequest
 
 from bot import hearts
 from bot.runtime import Runtime
-from bot.when import WhenError, format_local, parse_arrival
+from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
     Caller,
@@ -51,7 +48,6 @@ from handlers.evaluation import (
     Texts,
     compact_scores,
     current_period,
-    deadline_text,
     history_lines,
     period_from_args,
     period_from_token,
@@ -219,7 +215,7 @@ def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     return messages
 
 
-async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Any) -> None:
+async def edit_quietly(bot: Bot, chat_id: int, message_id: int, text: str, markup: Any) -> None:
     """Redraw a message; one that did not change, or is gone, is not an error."""
     try:
         await bot.edit_message_text(
@@ -230,7 +226,7 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, markup: Any)
             log.warning("could not redraw message %s in %s: %s", message_id, chat_id, exc)
 
 
-def _button(label: str, prefix: str, action: str, *args: object) -> InlineKeyboardButton:
+def button(label: str, prefix: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.encode(prefix, action, *args))
 
 
@@ -290,10 +286,10 @@ def _person_buttons(caller: Caller, board: Board, entry: Entry) -> list[InlineKe
     if entry.item is None or entry.state == hearts.DRAFT:
         return []
     evaluation_id = entry.item.id
-    history = _button(caller.toast("review.button.history"), "hr", "hist", evaluation_id)
+    history = button(caller.toast("review.button.history"), "hr", "hist", evaluation_id)
     if entry.state != hearts.SUBMITTED or board.signed:
         return [
-            _button(
+            button(
                 caller.toast("review.button.history_of", name=entry.name),
                 "hr",
                 "hist",
@@ -301,8 +297,8 @@ def _person_buttons(caller: Caller, board: Board, entry: Entry) -> list[InlineKe
             )
         ]
     return [
-        _button(caller.toast("review.button.confirm", name=entry.name), "hr", "ok", evaluation_id),
-        _button(caller.toast("review.button.return"), "hr", "ret", evaluation_id),
+        button(caller.toast("review.button.confirm", name=entry.name), "hr", "ok", evaluation_id),
+        button(caller.toast("review.button.return"), "hr", "ret", evaluation_id),
         history,
     ]
 
@@ -341,7 +337,7 @@ def department_parts(
     if tally["unassigned"]:
         header.append(t("review.counts_unassigned", count=tally["unassigned"]))
     if board.signed:
-        header.append(_signed_line(t, board))
+        header.append(signed_line(t, board))
     groups: list[list[Entry]] = [[]]
     length = 0
     for entry in entries:
@@ -365,7 +361,7 @@ def department_parts(
     return parts
 
 
-def _signed_line(t: Texts, board: Board) -> str:
+def signed_line(t: Texts, board: Board) -> str:
     period = board.period
     at = format_local(period.signed_at, board.zone) if period.signed_at else "—"
     return t("review.signed_header", who=board.name(period.signed_by), at=at)
@@ -382,7 +378,7 @@ def all_message(caller: Caller, board: Board) -> tuple[str, InlineKeyboardMarkup
     markup = InlineKeyboardMarkup(
         [
             [
-                _button(
+                button(
                     caller.toast("review.button.all", count=waiting),
                     "hr",
                     "all",
@@ -471,7 +467,7 @@ async def _redraw(
             if index >= len(parts):
                 continue
             text, markup = parts[index].text, parts[index].markup
-        await _edit(context.bot, chat_id, message_id, text, markup)
+        await edit_quietly(context.bot, chat_id, message_id, text, markup)
 
 
 async def review_button(update: Update, context: Context) -> None:
@@ -570,7 +566,7 @@ async def _redraw_pressed(
     for code, entries in board.grouped():
         for index, part in enumerate(department_parts(caller, board, code, entries)):
             if evaluation_id in part.evaluation_ids:
-                await _edit(
+                await edit_quietly(
                     context.bot, message.chat_id, message.message_id, part.text, part.markup
                 )
                 boards = _boards(context)
@@ -619,7 +615,7 @@ async def _confirm_all(
     await _redraw(context, caller, chat_id, board, skip=message.message_id if message else None)
     if message is not None:
         text = caller.t("review.all_done", count=len(done), period=label)
-        await _edit(context.bot, chat_id, message.message_id, text, None)
+        await edit_quietly(context.bot, chat_id, message.message_id, text, None)
     await query.answer(caller.toast("review.all_done", count=len(done), period=label))
 
 
@@ -632,7 +628,7 @@ async def _redraw_all_message(
     text, markup = all_message(caller, board)
     if changed:
         text = caller.t("review.all_changed") + "\n\n" + text
-    await _edit(context.bot, message.chat_id, message.message_id, text, markup)
+    await edit_quietly(context.bot, message.chat_id, message.message_id, text, markup)
 
 
 async def _send_history(
@@ -734,398 +730,3 @@ async def return_reason_answered(
         await _redraw(
             context, caller, message.chat_id, board, departments={entry.department or ""}
         )
-
-
-# --- /sign: the GM -----------------------------------------------------------------------------
-
-
-def _listed(t: Texts, label_key: str, items: Sequence[str]) -> str | None:
-    """ "⏳ Not yet submitted: A (B), C (D)" — items already rendered, so escaped once."""
-    if not items:
-        return None
-    return t(label_key) + t("sign.separator").join(items)
-
-
-def sign_section(caller: Caller, board: Board, code: str | None, entries: Sequence[Entry]) -> str:
-    """A department for the GM: the confirmed results with totals, then who is missing."""
-    t = caller.t
-    rules = board.rules
-    lines = [t("sign.department", department=board.department_name(code, caller.language))]
-    for entry in entries:
-        if entry.state == hearts.CONFIRMED and entry.item is not None:
-            scores = entry.item.scores
-            lines.append(
-                t(
-                    "sign.confirmed_line",
-                    name=entry.name,
-                    total=hearts.total(scores),
-                    max=rules.scale_max * len(rules.hearts),
-                    average=f"{hearts.average(scores):.2f}" if scores else "—",
-                )
-            )
-
-    def named(state: str | tuple[str, ...]) -> list[Entry]:
-        states = (state,) if isinstance(state, str) else state
-        return [e for e in entries if e.state in states]
-
-    missing = [
-        _listed(
-            t,
-            "sign.missing.waiting",
-            [
-                t("sign.with_evaluator", name=e.name, evaluator=board.name(e.evaluator_id))
-                for e in named(WAITING)
-            ],
-        ),
-        _listed(
-            t,
-            "sign.missing.submitted",
-            [t("sign.name", name=e.name) for e in named(hearts.SUBMITTED)],
-        ),
-        _listed(
-            t,
-            "sign.missing.returned",
-            [
-                t("sign.with_evaluator", name=e.name, evaluator=board.name(e.evaluator_id))
-                for e in named(hearts.RETURNED)
-            ],
-        ),
-        _listed(
-            t, "sign.missing.unassigned", [t("sign.name", name=e.name) for e in named(UNASSIGNED)]
-        ),
-    ]
-    lines += [line for line in missing if line]
-    return "\n".join(lines)
-
-
-def sign_verdict(board: Board) -> tuple[bool, str | None]:
-    statuses = [e.state for e in board.entries if e.item is not None]
-    return hearts.can_sign(board.period.status, statuses)
-
-
-def sign_screen(
-    caller: Caller, board: Board, *, asking: bool = False
-) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The GM's overview, in as many messages as it takes; the last one carries the summary,
-    what stops a signature (or that nothing does) and the buttons."""
-    t, toast = caller.t, caller.toast
-    label = period_label(t, board.period.key)
-    tally = counts(board.entries)
-    allowed, reason = sign_verdict(board)
-    summary = [
-        t(
-            "sign.summary",
-            period=label,
-            status=status_text(t, board.period.status),
-            deadline=format_local(board.period.deadline_at, board.zone),
-        ),
-        t("sign.counts", **tally),
-    ]
-    token = period_token(board.period.key)
-    markup = None
-    if board.signed:
-        summary.append(_signed_line(t, board))
-    elif not allowed:
-        summary.append(t(reason or hearts.SIGN_NOTHING_CONFIRMED))
-    elif asking:
-        summary.append(t("sign.ask", period=label))
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    _button(toast("sign.button.yes"), "hg", "yes", token),
-                    _button(toast("sign.button.no"), "hg", "no", token),
-                ]
-            ]
-        )
-    else:
-        summary.append(t("sign.ready", count=tally["confirmed"]))
-        if tally["waiting"] or tally["unassigned"]:
-            summary.append(t("sign.ready_missing", count=tally["waiting"] + tally["unassigned"]))
-        markup = InlineKeyboardMarkup(
-            [[_button(toast("sign.button.sign", period=label), "hg", "ask", token)]]
-        )
-    blocks = [
-        t("sign.title", period=label),
-        *(sign_section(caller, board, code, entries) for code, entries in board.grouped()),
-        "\n".join(summary),
-    ]
-    return pack(blocks), markup
-
-
-async def sign_command(update: Update, context: Context) -> None:
-    """Shows the GM each department's confirmed results and who is missing, then a Sign
-    button when the rules allow it (or what stops it)."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    if not await private_only(update, caller):
-        return
-    if not hearts.may_sign(caller.person):
-        await reply(update, caller.t("sign.not_gm"))
-        return
-    text = " ".join(context.args or [])
-    if text:
-        period = await period_from_args(rt, update, caller, text)
-    else:
-        async with rt.sessions() as session:
-            unsigned = await store.list_periods(session, statuses=hearts.UNSIGNED)
-        period = unsigned[0] if unsigned else await current_period(rt)
-    if period is None:
-        return
-    board = await load_board(rt, period.key)
-    assert board is not None
-    texts, markup = sign_screen(caller, board)
-    for index, part in enumerate(texts):
-        await reply(update, part, reply_markup=markup if index == len(texts) - 1 else None)
-
-
-async def sign_button(update: Update, context: Context) -> None:
-    """Sign → "final, are you sure?" → Yes signs (the rules checked again) and everyone
-    confirmed is told, privately and without a score; Cancel goes back."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
-    key = period_from_token(data.args[0]) if data and len(data.args) == 1 else None
-    if data is None or data.action not in ("ask", "yes", "no") or key is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    if not hearts.may_sign(caller.person) or caller.staff_id is None:
-        await query.answer(caller.toast("sign.not_gm"))
-        return
-    board = await load_board(rt, key)
-    if board is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    allowed, reason = sign_verdict(board)
-    asking = False
-    toast = None
-    signed = False
-    if data.action == "no":
-        pass
-    elif not allowed:
-        toast = caller.toast(reason or hearts.SIGN_ALREADY_SIGNED)
-    elif data.action == "ask":
-        asking = True
-    else:
-        async with rt.sessions() as session:
-            signed = await store.sign_period(session, key, by=caller.staff_id, now=rt.clock())
-        board = await load_board(rt, key)
-        assert board is not None
-        if signed:
-            toast = caller.toast("sign.done", period=period_label(caller.t, key))
-        else:
-            _, reason = sign_verdict(board)
-            toast = caller.toast(reason or hearts.SIGN_ALREADY_SIGNED)
-    texts, markup = sign_screen(caller, board, asking=asking)
-    message = pressed_message(update)
-    if message is not None:
-        await _edit(context.bot, message.chat_id, message.message_id, texts[-1], markup)
-    await query.answer(toast)
-    if signed:
-        await _tell_signed(context.bot, rt, caller, board)
-
-
-async def _tell_signed(bot: Bot, rt: Runtime, caller: Caller, board: Board) -> None:
-    """Each confirmed evaluee: their result is ready in /myscore (no score here: a private
-    chat can be read over a shoulder, and /myscore is where results are shown). The
-    director(s): the period is signed."""
-    confirmed = [e for e in board.entries if e.item is not None and e.state == hearts.CONFIRMED]
-    async with rt.sessions() as session:
-        evaluees = [await org.view(session, e.staff_id) for e in confirmed]
-        directors = [
-            await org.view(session, s.id or 0)
-            for s in await org.staff_with_role(session, "director")
-        ]
-    for view in evaluees:
-        if view is None or not view.is_active or not view.staff.telegram_id:
-            continue
-        t = functools.partial(rt.catalog.text, language_for(rt, view))
-        await send_private(
-            bot,
-            view.staff.telegram_id,
-            t("sign.notice_evaluee", period=period_label(t, board.period.key)),
-        )
-    for view in directors:
-        if view is None or not view.staff.telegram_id:
-            continue
-        t = functools.partial(rt.catalog.text, language_for(rt, view))
-        await send_private(
-            bot,
-            view.staff.telegram_id,
-            t(
-                "sign.notice_director",
-                gm=caller.user.full_name,
-                period=period_label(t, board.period.key),
-                count=len(confirmed),
-            ),
-        )
-
-
-# --- /period: admins -----------------------------------------------------------------------------
-
-# The words after /period, in either language.
-ACTIONS = {
-    "deadline": "deadline",
-    "截止": "deadline",
-    "截止时间": "deadline",
-    "close": "close",
-    "关闭": "close",
-    "reopen": "reopen",
-    "重开": "reopen",
-    "重新开启": "reopen",
-    "open": "open",
-    "开启": "open",
-}
-
-
-def split_period(
-    words: Sequence[str], *, now: datetime, zone: ZoneInfo
-) -> tuple[str, list[str]] | hearts.PeriodError:
-    """The period the words start with ("2026-11", "11月", "last month") and the words
-    after it; two words are tried first, so "last month …" is not read as "last"."""
-    error: hearts.PeriodError | None = None
-    for size in (2, 1):
-        if len(words) < size:
-            continue
-        parsed = hearts.parse_period(" ".join(words[:size]), now=now, zone=zone)
-        if isinstance(parsed, str):
-            return parsed, list(words[size:])
-        if size == 1 or error is None:
-            error = parsed
-    return error or hearts.PeriodError(hearts.PERIOD_UNREADABLE, {"text": ""})
-
-
-async def period_command(update: Update, context: Context) -> None:
-    """Admins: with no words, the unsigned periods (status, deadline, counts) and who nobody
-    scores; `deadline`, `close`, `reopen` and `open` change one period."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    if not await private_only(update, caller):
-        return
-    if not caller.person.is_admin:
-        await reply(update, caller.t("period.not_admin"))
-        return
-    words = list(context.args or [])
-    if not words:
-        for text in await _periods_overview(rt, caller):
-            await reply(update, text)
-        return
-    action = ACTIONS.get(words[0].lower())
-    rest = words[1:]
-    if action is None or not rest or (action == "deadline" and len(rest) < 2):
-        await reply(update, caller.t("period.usage"))
-        return
-    now = rt.clock()
-    zone = rt.settings.zone
-    found = split_period(rest, now=now, zone=zone)
-    if isinstance(found, hearts.PeriodError):
-        await reply(update, caller.t(found.key, **found.params))
-        return
-    key, after = found
-    if (action == "deadline") != bool(after):
-        await reply(update, caller.t("period.usage"))
-        return
-    label = period_label(caller.t, key)
-    if action == "open":
-        async with rt.sessions() as session:
-            period, opened = await store.open_period(
-                session, key, now=now, zone=zone, opened_by=caller.staff_id
-            )
-        text_key = "period.opened" if opened else "period.already_opened"
-        await reply(
-            update,
-            caller.t(
-                text_key,
-                period=label,
-                deadline=deadline_text(rt, period),
-                status=status_text(caller.t, period.status),
-            ),
-        )
-        return
-    if key == hearts.period_key(now, zone):
-        await current_period(rt)  # this month's is opened on first use, as everywhere
-    async with rt.sessions() as session:
-        found_period = await store.get_period(session, key)
-    if found_period is None:
-        await reply(update, caller.t("evaluation.no_such_period", period=label))
-        return
-    if found_period.status == hearts.PERIOD_SIGNED:
-        await reply(update, caller.t("period.signed", period=label))
-        return
-    status = status_text(caller.t, found_period.status)
-    if action == "deadline":
-        when = parse_arrival(" ".join(after), now=now, zone=zone)
-        if isinstance(when, WhenError):
-            await reply(update, caller.t(when.key, **when.params))
-            return
-        if when <= found_period.starts_at:
-            start = format_local(found_period.starts_at, zone)
-            await reply(
-                update, caller.t("period.deadline_before_start", period=label, start=start)
-            )
-            return
-        async with rt.sessions() as session:
-            moved = await store.set_deadline(session, key, deadline=when, now=now)
-        if moved is None:
-            await reply(update, caller.t("period.signed", period=label))
-            return
-        text = caller.t("period.deadline_set", period=label, deadline=deadline_text(rt, moved))
-    elif action == "close":
-        async with rt.sessions() as session:
-            done = await store.close_period(session, key, by=caller.staff_id, now=now)
-        text = caller.t(
-            "period.closed" if done else "period.not_open", period=label, status=status
-        )
-    else:
-        async with rt.sessions() as session:
-            done = await store.reopen_period(session, key)
-        text = caller.t(
-            "period.reopened" if done else "period.not_closed", period=label, status=status
-        )
-    await reply(update, text)
-
-
-async def _periods_overview(rt: Runtime, caller: Caller) -> list[str]:
-    """Every unsigned period (this month's opened if need be) and who nobody scores."""
-    t = caller.t
-    await current_period(rt)
-    async with rt.sessions() as session:
-        periods = await store.list_periods(session, statuses=hearts.UNSIGNED)
-        people = await store.members(session)
-        departments = {d.code: d for d in await org.list_departments(session)}
-    blocks = [t("period.header")]
-    for period in periods:
-        board = await load_board(rt, period.key)
-        assert board is not None
-        blocks.append(
-            "\n".join(
-                [
-                    t(
-                        "period.line",
-                        period=period_label(t, period.key),
-                        status=status_text(t, period.status),
-                        deadline=deadline_text(rt, period),
-                    ),
-                    t("period.counts", **counts(board.entries)),
-                ]
-            )
-        )
-    nobody = hearts.unassigned(people)
-    if nobody:
-        items = [
-            t(
-                "period.person",
-                name=m.name,
-                department=departments[m.department].name_in(caller.language)
-                if m.department in departments
-                else "—",
-            )
-            for m in nobody
-        ]
-        blocks.append(t("period.unassigned") + t("sign.separator").join(items))
-        blocks.append(t("period.unassigned_hint"))
-    else:
-        blocks.append(t("period.all_assigned"))
-    blocks.append(t("period.usage"))
-    return pack(blocks)

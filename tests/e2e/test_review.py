@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import hearts
+from bot.hearts import split_period
 from bot.runtime import Runtime
-from handlers.review import pack, split_period
+from handlers.review import pack
 from sandbox import Sandbox
 from storage import hearts as store
 from storage import org
