@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.sheets import excel_time, fill, label, sheet_names
 
 Text = Callable[..., str]
 """`text(key, **params)`: the catalog text in the reader's language."""
 
 TASK_ICONS = {"done": "✅", "pending": "⏳", "cancelled": "❌"}
 VISIT_STATUSES = ("draft", "pending", "confirmed", "arrived", "completed", "cancelled")
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)
@@ -307,59 +304,6 @@ def archive_document(archive: VisitArchive, *, text: Text, zone: ZoneInfo) -> by
 
 # --- the workbook -----------------------------------------------------------------------
 
-_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _label(text: Text, key: str) -> str:
-    """A catalog text as plain text for a cell (catalog texts are HTML-escaped)."""
-    return html.unescape(text(key))
-
-
-def _sheet_name(name: str, fallback: str) -> str:
-    cleaned = _SHEET_NAME_FORBIDDEN.sub(" ", name).strip()[:31]
-    return cleaned or fallback
-
-
-def _excel_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if moment is None:
-        return None
-    # Deliberately naive: openpyxl cannot store tz-aware datetimes, so the cell holds the
-    # wall-clock time in the hotel zone.
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
-Cell = str | int | bool | datetime | None
-
-
-def _width(shown: str) -> int:
-    """Roughly how many character widths `shown` takes: CJK characters count double."""
-    return sum(1 if ord(char) < 0x1100 else 2 for char in shown)
-
-
-def _fill(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    sheet.freeze_panes = "A2"
-    widths = [max(8, _width(header) + 2) for header in headers]
-    for row in rows:
-        sheet.append(list(row))
-        for index, value in enumerate(row):
-            if isinstance(value, datetime):
-                width = 17
-            elif value is None:
-                width = 0
-            else:
-                width = max(_width(line) for line in str(value).splitlines() or [""])
-            widths[index] = max(widths[index], min(width + 2, 60))
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATETIME_FORMAT
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
 
 def visits_workbook(
     archives: Sequence[VisitArchive], *, text: Text, zone: ZoneInfo, title: str
@@ -374,15 +318,15 @@ def visits_workbook(
 
     visits = workbook.active
     assert visits is not None  # a new Workbook always has one sheet
-    visits.title = _sheet_name(_label(text, "archive.sheet.visits"), "Visits")
+    visits.title = sheet_names([label(text, "archive.sheet.visits")], "Visits")[0]
     visit_keys = (
         "visit_id", "guest", "company", "group_name", "party_size", "vehicles", "arrival_at",
         "rooms", "standard", "status", "tasks_done", "tasks_total", "problems_open",
         "problems_total", "announced_by", "closed_by", "closed_at",
     )  # fmt: skip
-    _fill(
+    fill(
         visits,
-        [_label(text, f"archive.column.{key}") for key in visit_keys],
+        [label(text, f"archive.column.{key}") for key in visit_keys],
         [
             (
                 archive.visit_id,
@@ -391,7 +335,7 @@ def visits_workbook(
                 archive.group_name,
                 archive.party_size,
                 archive.vehicles,
-                _excel_time(archive.arrival_at, zone),
+                excel_time(archive.arrival_at, zone),
                 archive.rooms,
                 archive.standard,
                 html.unescape(_visit_status(archive.status, text)),
@@ -401,31 +345,31 @@ def visits_workbook(
                 len(archive.problems),
                 archive.announced_by,
                 archive.closed_by,
-                _excel_time(archive.closed_at, zone),
+                excel_time(archive.closed_at, zone),
             )
             for archive in archives
         ],
     )
 
-    tasks = workbook.create_sheet(_sheet_name(_label(text, "archive.sheet.tasks"), "Tasks"))
+    tasks = workbook.create_sheet(sheet_names([label(text, "archive.sheet.tasks")], "Tasks")[0])
     task_keys = (
         "visit_id", "task", "departments", "remind_at", "due_at", "status", "claimed_by",
         "done_by", "done_at", "late", "urgent", "escalated_level", "checklist",
     )  # fmt: skip
-    _fill(
+    fill(
         tasks,
-        [_label(text, f"archive.column.{key}") for key in task_keys],
+        [label(text, f"archive.column.{key}") for key in task_keys],
         [
             (
                 archive.visit_id,
                 task.title,
                 task.departments,
-                _excel_time(task.remind_at, zone),
-                _excel_time(task.due_at, zone),
+                excel_time(task.remind_at, zone),
+                excel_time(task.due_at, zone),
                 html.unescape(_task_status(task.status, text)),
                 task.claimed_by,
                 task.done_by,
-                _excel_time(task.done_at, zone),
+                excel_time(task.done_at, zone),
                 task.late,
                 task.urgent,
                 task.escalated_level,
@@ -441,27 +385,25 @@ def visits_workbook(
     )
 
     problems = workbook.create_sheet(
-        _sheet_name(_label(text, "archive.sheet.problems"), "Problems")
+        sheet_names([label(text, "archive.sheet.problems")], "Problems")[0]
     )
     problem_keys = (
         "visit_id", "task", "problem", "reported_by", "reported_at", "status", "resolved_by",
         "resolved_at",
     )  # fmt: skip
-    _fill(
+    fill(
         problems,
-        [_label(text, f"archive.column.{key}") for key in problem_keys],
+        [label(text, f"archive.column.{key}") for key in problem_keys],
         [
             (
                 archive.visit_id,
                 problem.task_title,
                 problem.text,
                 problem.reported_by,
-                _excel_time(problem.reported_at, zone),
-                _label(
-                    text, f"archive.problem_status.{'open' if problem.is_open else 'resolved'}"
-                ),
+                excel_time(problem.reported_at, zone),
+                label(text, f"archive.problem_status.{'open' if problem.is_open else 'resolved'}"),
                 problem.resolved_by,
-                _excel_time(problem.resolved_at, zone),
+                excel_time(problem.resolved_at, zone),
             )
             for archive in archives
             for problem in archive.problems

@@ -23,9 +23,7 @@ Decisions, where the issue is silent:
 
 from __future__ import annotations
 
-import html
 import io
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,17 +31,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot import hearts
 from bot.org import Person
+from bot.sheets import excel_time, fill, label, sheet_names
 
 Text = Callable[..., str]
 """`text(key, **params)`: the catalog text in the reader's language."""
 
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 # --- who may ask for a report ----------------------------------------------------------------
 
@@ -296,81 +291,15 @@ def chunks(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 # --- the workbook ----------------------------------------------------------------------------
 
-_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-SHEET_NAME_MAX = 31
-
-Cell = str | int | float | datetime | None
-
-
-def _label(text: Text, key: str, **params: object) -> str:
-    """A catalog text as plain text for a cell (catalog texts are HTML)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text(key, **params)))
-
-
-def sheet_names(names: Sequence[str], fallback: str = "Sheet") -> list[str]:
-    """Excel-safe sheet names: no []:*?/\\, at most 31 characters, unique ignoring case."""
-    taken: set[str] = set()
-    out = []
-    for index, name in enumerate(names, start=1):
-        base = _SHEET_NAME_FORBIDDEN.sub(" ", name).strip().strip("'") or f"{fallback} {index}"
-        candidate = base[:SHEET_NAME_MAX]
-        number = 2
-        while candidate.casefold() in taken:
-            suffix = f" ({number})"
-            candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
-            number += 1
-        taken.add(candidate.casefold())
-        out.append(candidate)
-    return out
-
-
-def _excel_time(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if moment is None:
-        return None
-    # openpyxl cannot store aware datetimes: the cell holds the hotel's wall-clock time.
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
-def _width(shown: str) -> int:
-    """Roughly how many character widths `shown` takes: CJK characters count double."""
-    return sum(1 if ord(char) < 0x1100 else 2 for char in shown)
-
-
-def _fill(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    sheet.freeze_panes = "A2"
-    widths = [max(6, _width(header) + 2) for header in headers]
-    for row in rows:
-        sheet.append(list(row))
-        for index, value in enumerate(row):
-            if isinstance(value, datetime):
-                width = 17
-            elif value is None:
-                width = 0
-            else:
-                width = max(_width(line) for line in str(value).splitlines() or [""])
-            widths[index] = max(widths[index], min(width + 2, 60))
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(cell.value, str) and "\n" in cell.value:
-                cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
 
 def _comments(result: Result, heart_order: Sequence[str], text: Text) -> str | None:
     lines = [
-        f"{_label(text, hearts.name_key(heart))}: {result.comments[heart]}"
+        f"{label(text, hearts.name_key(heart))}: {result.comments[heart]}"
         for heart in heart_order
         if result.comments.get(heart)
     ]
     if result.overall_comment:
-        lines.append(f"{_label(text, 'results.column.overall')}: {result.overall_comment}")
+        lines.append(f"{label(text, 'results.column.overall')}: {result.overall_comment}")
     return "\n".join(lines) or None
 
 
@@ -388,21 +317,21 @@ def scores_workbook(
     chat shows; times are the hotel's wall-clock time."""
     workbook = Workbook()
     workbook.properties.title = title
-    heart_headers = [_label(text, hearts.name_key(heart)) for heart in heart_order]
+    heart_headers = [label(text, hearts.name_key(heart)) for heart in heart_order]
     names = sheet_names(
-        [_label(text, "results.sheet.summary")]
+        [label(text, "results.sheet.summary")]
         + [department_names.get(report.department, "—") for report in reports]
     )
 
     summary = workbook.active
     assert summary is not None  # a new Workbook always has one sheet
     summary.title = names[0]
-    _fill(
+    fill(
         summary,
         [
-            _label(text, "results.column.department"),
-            _label(text, "results.column.scored"),
-            _label(text, "results.column.average_total"),
+            label(text, "results.column.department"),
+            label(text, "results.column.scored"),
+            label(text, "results.column.average_total"),
             *heart_headers,
         ],
         [
@@ -416,17 +345,17 @@ def scores_workbook(
         ],
     )
 
-    status = _label(text, f"evaluation.status.{hearts.CONFIRMED}")
+    status = label(text, f"evaluation.status.{hearts.CONFIRMED}")
     for report, name in zip(reports, names[1:], strict=True):
         sheet = workbook.create_sheet(name)
-        _fill(
+        fill(
             sheet,
             [
-                _label(text, "results.column.name"),
-                _label(text, "results.column.evaluator"),
+                label(text, "results.column.name"),
+                label(text, "results.column.evaluator"),
                 *heart_headers,
                 *(
-                    _label(text, f"results.column.{key}")
+                    label(text, f"results.column.{key}")
                     for key in (
                         "total",
                         "average",
@@ -448,7 +377,7 @@ def scores_workbook(
                     row.rank,
                     row.change,
                     status,
-                    _excel_time(row.result.confirmed_at, zone),
+                    excel_time(row.result.confirmed_at, zone),
                     _comments(row.result, heart_order, text),
                 )
                 for row in report.rows
