@@ -227,11 +227,12 @@ def _by_id(members: Sequence[Member]) -> dict[int, Member]:
     return {member.staff_id: member for member in members}
 
 
-def evaluator_of(member: Member, members: Sequence[Member]) -> int | None:
-    """The staff id of whoever scores `member` this period, or None."""
+def _evaluator(
+    member: Member, people: Mapping[int, Member], ops_managers: Sequence[int]
+) -> int | None:
+    """`evaluator_of` with the lookups made once: people by id, active ops managers sorted."""
     if not is_evaluated(member):
         return None
-    people = _by_id(members)
     boss = people.get(member.reports_to) if member.reports_to is not None else None
     if boss is not None and (not boss.active or boss.staff_id == member.staff_id):
         boss = None
@@ -239,12 +240,23 @@ def evaluator_of(member: Member, members: Sequence[Member]) -> int | None:
         return boss.staff_id if boss is not None else None
     if boss is not None and "ops_manager" in boss.roles:
         return boss.staff_id
-    ops = sorted(
-        other.staff_id
-        for other in members
-        if other.active and "ops_manager" in other.roles and other.staff_id != member.staff_id
-    )
-    return ops[0] if ops else None
+    return next((ops for ops in ops_managers if ops != member.staff_id), None)
+
+
+def _ops_managers(members: Sequence[Member]) -> list[int]:
+    return sorted(m.staff_id for m in members if m.active and "ops_manager" in m.roles)
+
+
+def evaluator_of(member: Member, members: Sequence[Member]) -> int | None:
+    """The staff id of whoever scores `member` this period, or None."""
+    return _evaluator(member, _by_id(members), _ops_managers(members))
+
+
+def evaluators(members: Sequence[Member]) -> dict[int, int | None]:
+    """Everyone's evaluator at once (None: not evaluated, or nobody scores them), in time
+    linear in the hotel's size: the lists and the reminders ask this of everybody."""
+    people, ops_managers = _by_id(members), _ops_managers(members)
+    return {m.staff_id: _evaluator(m, people, ops_managers) for m in members}
 
 
 def _order(member: Member) -> tuple[bool, str, str, int]:
@@ -253,21 +265,15 @@ def _order(member: Member) -> tuple[bool, str, str, int]:
 
 def evaluees_of(evaluator_id: int, members: Sequence[Member]) -> list[Member]:
     """Everyone `evaluator_id` scores, by department then name."""
-    return sorted(
-        (member for member in members if evaluator_of(member, members) == evaluator_id),
-        key=_order,
-    )
+    chain = evaluators(members)
+    return sorted((m for m in members if chain[m.staff_id] == evaluator_id), key=_order)
 
 
 def unassigned(members: Sequence[Member]) -> list[Member]:
     """Evaluated people nobody scores: listed to admins, never silently left out."""
+    chain = evaluators(members)
     return sorted(
-        (
-            member
-            for member in members
-            if is_evaluated(member) and evaluator_of(member, members) is None
-        ),
-        key=_order,
+        (m for m in members if is_evaluated(m) and chain[m.staff_id] is None), key=_order
     )
 
 

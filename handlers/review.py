@@ -181,8 +181,9 @@ async def load_board(rt: Runtime, key: str) -> Board | None:
         # Who still has no evaluation comes from today's org chart; once signed, a period
         # is what was scored in it.
         started = {i.evaluation.evaluee_id for i in items}
+        chain = hearts.evaluators(people)
         entries += [
-            Entry(m.staff_id, m.name, m.department, hearts.evaluator_of(m, people), None)
+            Entry(m.staff_id, m.name, m.department, chain[m.staff_id], None)
             for m in people
             if hearts.is_evaluated(m) and m.staff_id not in started
         ]

@@ -689,8 +689,9 @@ async def outstanding(
         )
     }
     behind: dict[int, list[int]] = {}
+    chain = hearts.evaluators(people)
     for member in people:
-        evaluator = hearts.evaluator_of(member, people)
+        evaluator = chain[member.staff_id]
         if evaluator is not None and member.staff_id not in done:
             behind.setdefault(evaluator, []).append(member.staff_id)
     return [Outstanding(k, tuple(v)) for k, v in sorted(behind.items())]

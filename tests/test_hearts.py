@@ -675,3 +675,23 @@ def test_deadline_functions_refuse_naive_datetimes() -> None:
         hearts.reminder_times(naive)
     with pytest.raises(ValueError, match="naive"):
         hearts.is_late(DEADLINE, naive, DEADLINE)
+
+
+def test_everyone_s_evaluator_at_once_agrees_with_one_at_a_time() -> None:
+    """`evaluators` is the fast path of the lists and reminders: it must say exactly what
+    `evaluator_of` says for every member of an organisation with every kind of case."""
+    members = [
+        hearts.Member(1, "Ops", "mgmt", frozenset({"ops_manager"}), None, True),
+        hearts.Member(2, "Ops Two", "mgmt", frozenset({"ops_manager"}), None, True),
+        hearts.Member(3, "Head", "hk", frozenset({"head"}), 2, True),
+        hearts.Member(4, "Head no boss", "fb", frozenset({"head"}), None, True),
+        hearts.Member(5, "Staff", "hk", frozenset({"staff"}), 3, True),
+        hearts.Member(6, "Staff of a leaver", "fb", frozenset({"staff"}), 9, True),
+        hearts.Member(7, "Director", "mkt", frozenset({"director"}), None, True),
+        hearts.Member(8, "Self", "hk", frozenset({"staff"}), 8, True),
+        hearts.Member(9, "Leaver", "fb", frozenset({"head"}), 1, False),
+        hearts.Member(10, "No role", "hk", frozenset(), 3, True),
+    ]
+    expected = {m.staff_id: hearts.evaluator_of(m, members) for m in members}
+    assert hearts.evaluators(members) == expected
+    assert expected == {1: None, 2: None, 3: 2, 4: 1, 5: 3, 6: None, 7: None, 8: None, 9: None, 10: 3}
