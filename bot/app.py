@@ -87,7 +87,8 @@ def build_application(
             "problem": tasks.problem_described,
             "arrival": visit_handlers.arrival_answered,
             "eval_return": review.return_reason_answered,
-        }
+        },
+        unclaimed=scoring.comment_as_reply,
     )
 
     application.add_handlers(

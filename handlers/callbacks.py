@@ -19,6 +19,7 @@ SIGN = "hg"  # the GM's /sign (handlers.review)
 
 _TOKEN = re.compile(r"^[a-z0-9_]{1,24}$")
 MAX_BYTES = 64
+MAX_ID = 2**63 - 1  # the largest BIGINT
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,12 @@ class Callback:
     args: tuple[str, ...]
 
     def int_arg(self, index: int) -> int | None:
-        """The argument as an id, or None when it is missing or not a number (forged)."""
+        """The argument as an id, or None when it is missing, not a number, or larger than
+        any database id can be (forged: a 64-bit column cannot even be asked for it)."""
         if index >= len(self.args) or not self.args[index].isdigit():
             return None
-        return int(self.args[index])
+        value = int(self.args[index])
+        return value if value <= MAX_ID else None
 
 
 def encode(prefix: str, action: str, *args: object) -> str:

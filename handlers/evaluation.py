@@ -107,10 +107,23 @@ def status_text(t: Texts, status: str) -> str:
     return t(f"evaluation.status.{status}")
 
 
+def clip(text: str, limit: int | None) -> str:
+    """`text`, cut to `limit` characters with an ellipsis (None: whole)."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…"
+
+
 def score_lines(
-    t: Texts, item: Scored, rules: hearts.PeriodRules, *, comments: bool = True
+    t: Texts,
+    item: Scored,
+    rules: hearts.PeriodRules,
+    *,
+    comments: bool = True,
+    comment_limit: int | None = None,
 ) -> list[str]:
-    """One line per heart ("信心 4 · 良好 — comment"), then total and average."""
+    """One line per heart ("信心 4 · 良好 — comment"), then total and average. With
+    `comment_limit`, comments are cut so that a screen stays within one Telegram message."""
     lines = []
     for heart in rules.hearts:
         score = item.scores.get(heart)
@@ -125,7 +138,7 @@ def score_lines(
         )
         comment = item.comments.get(heart, "") if comments else ""
         if comment:
-            line += t("evaluation.line_comment", comment=comment)
+            line += t("evaluation.line_comment", comment=clip(comment, comment_limit))
         lines.append(line)
     if item.scores and all(h in item.scores for h in rules.hearts):
         lines.append(
@@ -137,7 +150,8 @@ def score_lines(
             )
         )
     if comments and item.evaluation.overall_comment:
-        lines.append(t("evaluation.overall", comment=item.evaluation.overall_comment))
+        overall = clip(item.evaluation.overall_comment, comment_limit)
+        lines.append(t("evaluation.overall", comment=overall))
     return lines
 
 

@@ -55,19 +55,29 @@ async def ask_for_reply(
         )
 
 
+# A private reply to a bot message that is no open question may still be someone's: True
+# when it was taken (a comment the /score conversation waits for, typed as a reply).
+Unclaimed = Callable[[Update, Context], Awaitable[bool]]
+
+
 def reply_handler(
-    answers: Mapping[str, Answer],
+    answers: Mapping[str, Answer], *, unclaimed: Unclaimed | None = None
 ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """The handler for replies to the bot's questions, given who takes each kind's answer
     (`bot.app` assembles the mapping, so this module imports none of the askers)."""
 
     async def prompt_reply(update: Update, context: Context) -> None:
-        await _prompt_reply(update, context, answers)
+        await _prompt_reply(update, context, answers, unclaimed)
 
     return prompt_reply
 
 
-async def _prompt_reply(update: Update, context: Context, answers: Mapping[str, Answer]) -> None:
+async def _prompt_reply(
+    update: Update,
+    context: Context,
+    answers: Mapping[str, Answer],
+    unclaimed: Unclaimed | None,
+) -> None:
     """A reply to one of the bot's questions: checked, then handed to whoever asked it."""
     rt = runtime(context)
     message = update.effective_message
@@ -81,6 +91,8 @@ async def _prompt_reply(update: Update, context: Context, answers: Mapping[str, 
         )
     if prompt is None:
         if is_private(update):
+            if unclaimed is not None and await unclaimed(update, context):
+                return
             caller = await identify(update, context)
             await reply(update, caller.t("vip.prompt_expired"))
         return

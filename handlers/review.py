@@ -38,6 +38,7 @@ from handlers.base import (
     Caller,
     Context,
     identify,
+    is_private,
     language_for,
     pressed_message,
     reply,
@@ -46,6 +47,7 @@ from handlers.base import (
 )
 from handlers.evaluation import (
     Texts,
+    clip,
     compact_scores,
     current_period,
     history_lines,
@@ -201,10 +203,6 @@ def counts(entries: Sequence[Entry]) -> dict[str, int]:
     }
 
 
-def _clip(text: str, limit: int = SHOWN_COMMENT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Blocks joined by blank lines into as few messages as fit, never splitting a block."""
     messages: list[str] = []
@@ -273,13 +271,17 @@ def person_block(t: Texts, board: Board, entry: Entry) -> str:
                         "review.low",
                         heart=t(hearts.name_key(heart)),
                         score=score,
-                        comment=_clip(comment),
+                        comment=clip(comment, SHOWN_COMMENT),
                     )
                 )
         if item.evaluation.overall_comment:
-            lines.append(t("review.overall", comment=_clip(item.evaluation.overall_comment)))
+            lines.append(
+                t("review.overall", comment=clip(item.evaluation.overall_comment, SHOWN_COMMENT))
+            )
         if entry.state == hearts.RETURNED and item.evaluation.return_reason:
-            lines.append(t("review.reason", reason=_clip(item.evaluation.return_reason)))
+            lines.append(
+                t("review.reason", reason=clip(item.evaluation.return_reason, SHOWN_COMMENT))
+            )
     return "\n".join(lines)
 
 
@@ -485,6 +487,11 @@ async def review_button(update: Update, context: Context) -> None:
     if not hearts.may_review(caller.person) or caller.staff_id is None:
         await query.answer(caller.toast("review.not_director"))
         return
+    if not is_private(update):
+        # Only a forged press gets here (the review is only ever sent in private); its
+        # redraw would put scores in the group.
+        await query.answer(caller.toast("evaluation.private_only"))
+        return
     if data.action == "all" and len(data.args) == 2:
         await _confirm_all(update, context, caller, data.args[0], data.int_arg(1))
         return
@@ -500,6 +507,12 @@ async def review_button(update: Update, context: Context) -> None:
     board = await load_board(rt, evaluation.period_key)
     assert board is not None
     if data.action == "hist":
+        if evaluation.status == hearts.DRAFT:
+            # A draft is still its evaluator's: the overview never shows its scores either.
+            entry = board.entry_of(evaluation_id)
+            name = entry.name if entry is not None else "—"
+            await query.answer(caller.toast("review.already.draft", name=name))
+            return
         await query.answer()
         await _send_history(context, caller, board, evaluation_id)
         return

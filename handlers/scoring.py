@@ -71,6 +71,7 @@ from storage.models import Evaluation, EvaluationPeriod
 
 PAGE_SIZE = 8
 MAX_COMMENT = 500
+SUMMARY_COMMENT = 200
 MARKS = {hearts.DRAFT: "✎ ", hearts.RETURNED: "↩ "}
 DONE = (hearts.SUBMITTED, hearts.CONFIRMED)
 
@@ -256,7 +257,10 @@ def _summary_text(caller: Caller, draft: Draft) -> str:
     evaluation = draft.evaluation
     if evaluation.status == hearts.RETURNED:
         parts.append(caller.t("score.return_reason", reason=evaluation.return_reason or "—"))
-    parts.append("\n".join(score_lines(caller.t, draft.item, draft.rules)))
+    # Seven comments of 500 characters and a reason would not fit in one message (4,096):
+    # the summary shows their start; each was read in full when it was typed.
+    lines = score_lines(caller.t, draft.item, draft.rules, comment_limit=SUMMARY_COMMENT)
+    parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
 
@@ -837,33 +841,46 @@ async def score_button(update: Update, context: Context) -> None:
 async def score_text(update: Update, context: Context) -> None:
     """Private text: the comment a draft waits for (then its next step); at a button step,
     a pointer to the buttons; anything else is stray text."""
+    if not await take_typed_text(update, context):
+        await common.stray_text(update, context)
+
+
+async def comment_as_reply(update: Update, context: Context) -> bool:
+    """A comment sent as a Telegram reply (to the question, or to any message of the bot):
+    taken when a draft waits for one. False leaves the reply to whoever else may want it."""
+    return await take_typed_text(update, context, replying=True)
+
+
+async def take_typed_text(update: Update, context: Context, *, replying: bool = False) -> bool:
+    """True when the text belonged to the scoring conversation and was answered. With
+    `replying`, only a comment that a draft waits for counts."""
     rt = runtime(context)
     caller = await identify(update, context)
     message = update.effective_message
     staff_id = caller.staff_id
     if staff_id is None or message is None or message.text is None:
-        await common.stray_text(update, context)
-        return
+        return False
     async with rt.sessions() as session:
         waiting = await store.waiting_for_text(session, staff_id)
         latest = waiting or await store.latest_editable(session, staff_id)
     draft = await _draft(rt, latest.id or 0) if latest is not None else None
     # A draft its period no longer lets anyone change does not hold on to the chat's text.
     if draft is None or refusal(draft.evaluation, draft.period, staff_id) is not None:
-        await common.stray_text(update, context)
-        return
+        return False
     if waiting is None:
+        if replying:
+            return False
         await reply(update, caller.t("score.use_buttons"))
-        return
+        return True
     comment = message.text.strip()
     if not 1 <= len(comment) <= MAX_COMMENT:
         await reply(update, caller.t("score.comment_length", max=MAX_COMMENT))
-        return
+        return True
     rules = draft.rules
     step = hearts.parse_step(draft.evaluation.step, rules)
     if step is None or not step.wants_text:
         await reply(update, caller.t("score.moved_on"))
-        return
+        return True
     heart = rules.hearts[step.index] if step.kind == "c" and step.index is not None else None
     comments = {**draft.item.comments, heart: comment} if heart else draft.item.comments
     overall_done = heart is None or draft.evaluation.overall_done
@@ -881,6 +898,7 @@ async def score_text(update: Update, context: Context) -> None:
     moved = await _draft(rt, draft.item.id) if saved else None
     if moved is None:
         await reply(update, caller.t("score.moved_on"))
-        return
+        return True
     text, markup = _step_screen(caller, moved, note=caller.t("score.comment_saved"))
     await reply(update, text, reply_markup=markup)
+    return True

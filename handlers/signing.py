@@ -22,6 +22,7 @@ from handlers.base import (
     Caller,
     Context,
     identify,
+    is_private,
     language_for,
     pressed_message,
     reply,
@@ -212,6 +213,9 @@ async def sign_button(update: Update, context: Context) -> None:
         return
     if not hearts.may_sign(caller.person) or caller.staff_id is None:
         await query.answer(caller.toast("sign.not_gm"))
+        return
+    if not is_private(update):  # forged: signing is only ever offered in private
+        await query.answer(caller.toast("evaluation.private_only"))
         return
     board = await load_board(rt, key)
     if board is None:

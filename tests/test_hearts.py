@@ -694,4 +694,15 @@ def test_everyone_s_evaluator_at_once_agrees_with_one_at_a_time() -> None:
     ]
     expected = {m.staff_id: hearts.evaluator_of(m, members) for m in members}
     assert hearts.evaluators(members) == expected
-    assert expected == {1: None, 2: None, 3: 2, 4: 1, 5: 3, 6: None, 7: None, 8: None, 9: None, 10: 3}
+    assert expected == {
+        1: None,
+        2: None,
+        3: 2,
+        4: 1,
+        5: 3,
+        6: None,
+        7: None,
+        8: None,
+        9: None,
+        10: 3,
+    }
