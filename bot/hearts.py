@@ -8,8 +8,9 @@ Decisions, where the issue is silent:
   [first day 00:00, next month's first day 00:00). Its default deadline is the 5th of the
   following month at 18:00 local: the month has to be over before it can be judged, and the
   first working week gives managers time to score it.
-- Typed periods: "2026-11", "2026/11", "2026.11", "2026年11月", "11月" (this year, in the
-  hotel's zone), "本月"/"this month", "上月"/"last month". Full-width digits are fine.
+- Typed periods: "2026-11", "2026/11", "2026.11", "2026年11月", "11月" (the most recent
+  such month, in the hotel's zone), "本月"/"this month", "上月"/"last month". Full-width
+  digits are fine.
 - Evaluated: every active member except directors, GMs and people whose only role is admin
   (a member with no role at all counts as ordinary staff). Staff, CS agents, duty managers
   and ops managers are scored by their reports-to; a head / store manager by the
@@ -176,7 +177,11 @@ def parse_period(text: str, *, now: datetime, zone: ZoneInfo) -> str | PeriodErr
         match = _MONTH_RE.fullmatch(cleaned)
         if match is None:
             return PeriodError(PERIOD_UNREADABLE, {"text": text.strip()})
+        # A bare month is the most recent one of that name: in January "12月" is the
+        # December just past, not the one eleven months ahead.
         year, month = int(current[:4]), int(match[1])
+        if month > int(current[5:]):
+            year -= 1
     if not MIN_YEAR <= year <= MAX_YEAR:
         return PeriodError(PERIOD_UNREADABLE, {"text": text.strip()})
     if not 1 <= month <= 12:
@@ -275,6 +280,24 @@ def unassigned(members: Sequence[Member]) -> list[Member]:
     return sorted(
         (m for m in members if is_evaluated(m) and chain[m.staff_id] is None), key=_order
     )
+
+
+def responsible_for(
+    evaluee: Member, begun_by: int | None, members: Sequence[Member]
+) -> int | None:
+    """Who must finish an evaluee's evaluation: whoever began it while they are active
+    staff (a director's return reaches the person who can answer it); once they have left,
+    or when nothing is begun, whoever scores the evaluee now."""
+    if begun_by is not None:
+        starter = _by_id(members).get(begun_by)
+        if starter is not None and starter.active:
+            return begun_by
+    return evaluator_of(evaluee, members)
+
+
+def takes_over(caller_id: int, evaluee: Member, begun_by: int, members: Sequence[Member]) -> bool:
+    """The caller picks up an evaluation someone else began, because that person left."""
+    return begun_by != caller_id and responsible_for(evaluee, begun_by, members) == caller_id
 
 
 def can_score(evaluator_id: int, evaluee: Member, members: Sequence[Member]) -> bool:

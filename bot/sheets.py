@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 SHEET_NAME_MAX = 31
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 Cell = str | int | float | bool | datetime | None
 Text = Callable[..., str]
@@ -84,6 +85,10 @@ def fill(
             widths[index] = max(widths[index], min(width + 2, 60))
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                # A name or comment like "=HYPERLINK(…)" is text people typed, never a
+                # formula for the reader's Excel to run.
+                cell.data_type = "s"
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
             elif isinstance(cell.value, str) and "\n" in cell.value:

@@ -65,8 +65,12 @@ async def run_outbox(application: Application) -> None:
     """Send every reminder that is due, then redraw the status cards that changed; the
     six-hearts evaluation's month is opened and its reminders sent here too."""
     rt = runtime_in(application.bot_data)
-    await evaluation_outbox.open_current_period(rt)
-    await evaluation_outbox.send_due(application.bot, rt)
+    try:
+        await evaluation_outbox.open_current_period(rt)
+        await evaluation_outbox.send_due(application.bot, rt)
+    except Exception:
+        # The evaluation's messages can wait for the next tick; a VIP's reminders cannot.
+        log.exception("the evaluation's part of the tick failed")
     while True:
         # One row at a time: a restart mid-broadcast leaves at most one message in doubt,
         # while a burst of assignments waits behind Telegram's flood limits.

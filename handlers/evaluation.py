@@ -107,6 +107,15 @@ def status_text(t: Texts, status: str) -> str:
     return t(f"evaluation.status.{status}")
 
 
+def few_names(t: Texts, names: Sequence[str], limit: int = 30) -> str:
+    """ "A, B, C" — or the first `limit` and "and N more", so a list of a whole hotel still
+    fits one message."""
+    shown = ", ".join(names[:limit])
+    if len(names) <= limit:
+        return shown
+    return shown + t("evaluation.and_more", count=len(names) - limit)
+
+
 def clip(text: str, limit: int | None) -> str:
     """`text`, cut to `limit` characters with an ellipsis (None: whole)."""
     if limit is None or len(text) <= limit:

@@ -16,8 +16,9 @@ from telegram import Bot
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.score_report import MESSAGE_LIMIT, chunks
 from handlers.base import language_for, send_private
-from handlers.evaluation import deadline_text, period_label
+from handlers.evaluation import deadline_text, few_names, period_label
 from storage import hearts as store
 from storage import org
 from storage.models import (
@@ -111,7 +112,7 @@ async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) ->
             deadline=deadline_text(rt, period),
             days=days,
             count=len(entry.evaluee_ids),
-            names=", ".join(names.get(i, "?") for i in entry.evaluee_ids),
+            names=few_names(t, [names.get(i, "?") for i in entry.evaluee_ids]),
         )
         await send_private(bot, view.staff.telegram_id, text)
 
@@ -141,7 +142,7 @@ async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPe
                     "evaluation.reminder.late_line",
                     evaluator=by_id[entry.evaluator_id].name,
                     count=len(entry.evaluee_ids),
-                    names=", ".join(by_id[i].name for i in entry.evaluee_ids),
+                    names=few_names(t, [by_id[i].name for i in entry.evaluee_ids]),
                 )
                 for entry in behind
             ]
@@ -149,7 +150,9 @@ async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPe
                 "evaluation.reminder.late", period=label, deadline=deadline_text(rt, period)
             )
             text = "\n".join([header, *lines])
-        await send_private(bot, director.telegram_id, text)
+        # A late list of a whole hotel is split at line ends rather than refused as too long.
+        for part in chunks([text], MESSAGE_LIMIT):
+            await send_private(bot, director.telegram_id, part)
 
 
 async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
@@ -171,6 +174,6 @@ async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: Evaluati
             "evaluation.reminder.unassigned",
             period=period_label(t, period.key),
             count=len(nobody_scores),
-            names=", ".join(member.name for member in nobody_scores),
+            names=few_names(t, [member.name for member in nobody_scores]),
         )
         await send_private(bot, telegram_id, text)

@@ -10,6 +10,7 @@ from telegram import Update
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.score_report import chunks
 from bot.when import WhenError, format_local, parse_arrival
 from handlers.base import (
     Caller,
@@ -25,7 +26,7 @@ from handlers.evaluation import (
     private_only,
     status_text,
 )
-from handlers.review import counts, load_board, pack
+from handlers.review import MESSAGE_LIMIT, counts, load_board
 from storage import hearts as store
 from storage import org
 
@@ -132,7 +133,7 @@ async def period_command(update: Update, context: Context) -> None:
         )
     else:
         async with rt.sessions() as session:
-            done = await store.reopen_period(session, key)
+            done = await store.reopen_period(session, key, now=now)
         text = caller.t(
             "period.reopened" if done else "period.not_closed", period=label, status=status
         )
@@ -181,4 +182,4 @@ async def _periods_overview(rt: Runtime, caller: Caller) -> list[str]:
     else:
         blocks.append(t("period.all_assigned"))
     blocks.append(t("period.usage"))
-    return pack(blocks)
+    return chunks(blocks, MESSAGE_LIMIT)

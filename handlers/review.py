@@ -4,7 +4,8 @@ The same board (who is where in the chain) feeds the GM's /sign (handlers.signin
 
 Callback data (handlers.callbacks):
     hr:ok:<evaluation>     confirm one            hr:ret:<evaluation>   return one (asks why)
-    hr:hist:<evaluation>   scores and history     hr:all:<period>:<n>   confirm the n submitted
+    hr:hist:<evaluation>   scores and history     hr:all:<period>:<n>:<digest>
+                                                  confirm the n submitted shown
 
 Every press re-reads the database and re-checks the rules before anything moves, and the
 pressed message is then redrawn from the database, so its buttons match what can still be
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +34,7 @@ from telegram.error import BadRequest
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.score_report import chunks
 from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
@@ -201,17 +204,6 @@ def counts(entries: Sequence[Entry]) -> dict[str, int]:
         "waiting": sum(states.count(state) for state in WAITING),
         "unassigned": states.count(UNASSIGNED),
     }
-
-
-def pack(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Blocks joined by blank lines into as few messages as fit, never splitting a block."""
-    messages: list[str] = []
-    for block in blocks:
-        if messages and len(messages[-1]) + 2 + len(block) <= limit:
-            messages[-1] += "\n\n" + block
-        else:
-            messages.append(block)
-    return messages
 
 
 async def edit_quietly(bot: Bot, chat_id: int, message_id: int, text: str, markup: Any) -> None:
@@ -387,11 +379,24 @@ def all_message(caller: Caller, board: Board) -> tuple[str, InlineKeyboardMarkup
                     "all",
                     period_token(board.period.key),
                     waiting,
+                    shown_digest(board),
                 )
             ]
         ]
     )
     return caller.t("review.all_text", count=waiting, period=label), markup
+
+
+def shown_digest(board: Board) -> str:
+    """Which submitted evaluations, in which version, the director is looking at: a
+    resubmission or a swap that keeps the count the same still changes it, so "Confirm
+    all" never confirms scores the director has not seen."""
+    shown = sorted(
+        f"{entry.item.id}@{entry.item.evaluation.submitted_at}"
+        for entry in board.entries
+        if entry.state == hearts.SUBMITTED and entry.item is not None
+    )
+    return f"{zlib.crc32(';'.join(shown).encode()):08x}"
 
 
 async def _default_review_period(rt: Runtime) -> EvaluationPeriod:
@@ -492,8 +497,8 @@ async def review_button(update: Update, context: Context) -> None:
         # redraw would put scores in the group.
         await query.answer(caller.toast("evaluation.private_only"))
         return
-    if data.action == "all" and len(data.args) == 2:
-        await _confirm_all(update, context, caller, data.args[0], data.int_arg(1))
+    if data.action == "all" and len(data.args) == 3:
+        await _confirm_all(update, context, caller, data.args[0], data.int_arg(1), data.args[2])
         return
     evaluation_id = data.int_arg(0)
     if data.action not in ("ok", "ret", "hist") or evaluation_id is None or len(data.args) != 1:
@@ -592,10 +597,16 @@ async def _redraw_pressed(
 
 
 async def _confirm_all(
-    update: Update, context: Context, caller: Caller, token: str, expected: int | None
+    update: Update,
+    context: Context,
+    caller: Caller,
+    token: str,
+    expected: int | None,
+    digest: str,
 ) -> None:
-    """Confirm every submitted evaluation of the period, only if the director saw them all
-    (the count on the button still matches); otherwise show the new count."""
+    """Confirm every submitted evaluation of the period, only if they are exactly the ones
+    the director was shown (the count and the digest on the button still match); otherwise
+    show the list again."""
     rt = runtime(context)
     query = update.callback_query
     assert query is not None
@@ -612,7 +623,7 @@ async def _confirm_all(
         await query.answer(caller.toast("review.refused_signed", period=label))
         return
     waiting = counts(board.entries)["submitted"]
-    if waiting != expected:
+    if waiting != expected or digest != shown_digest(board):
         await _redraw(
             context, caller, chat_id, board, skip=message.message_id if message else None
         )
@@ -672,7 +683,7 @@ async def _send_history(
         t("review.history_header"),
         *history_lines(t, rt, events, names),
     ]
-    for text in pack(lines_to_blocks(lines)):
+    for text in chunks(lines_to_blocks(lines), MESSAGE_LIMIT):
         await context.bot.send_message(caller.user.id, text)
 
 

@@ -53,6 +53,7 @@ from handlers.base import (
     send_private,
 )
 from handlers.evaluation import (
+    clip,
     compact_scores,
     current_period,
     deadline_text,
@@ -104,7 +105,7 @@ def to_score(
     Their evaluees with nothing begun (while the period is open) or with a draft or returned
     evaluation of theirs; and any draft or returned evaluation of theirs whose evaluee the
     organisation chart has since given to someone else: it stays with whoever began it, so
-    a director's return always reaches the person who can answer it.
+    a director's return always reaches the person who can answer it, until they leave.
     """
     by_evaluee = {e.evaluee_id: e for e in evaluations}
     people = {m.staff_id: m for m in members}
@@ -114,9 +115,10 @@ def to_score(
         if evaluation is None:
             if hearts.can_start(period_status):
                 entries.append(Entry(member, None))
-        elif evaluation.evaluator_id == evaluator_id and hearts.can_edit(
-            evaluation.status, period_status=period_status
-        ):
+        elif hearts.responsible_for(
+            member, evaluation.evaluator_id, members
+        ) == evaluator_id and hearts.can_edit(evaluation.status, period_status=period_status):
+            # Theirs, or begun by someone who has since left (see hearts.responsible_for).
             entries.append(Entry(member, evaluation))
     listed = {entry.member.staff_id for entry in entries}
     for evaluation in evaluations:
@@ -194,7 +196,7 @@ def _list_screen(caller: Caller, rt: Runtime, view: ListView, staff_id: int, pag
         caller.t(
             "score.list_returned",
             name=entry.member.name,
-            reason=entry.evaluation.return_reason or "—",
+            reason=clip(entry.evaluation.return_reason or "—", SUMMARY_COMMENT),
         )
         for entry in entries
         if entry.returned and entry.evaluation is not None
@@ -288,7 +290,10 @@ def _step_screen(caller: Caller, draft: Draft, *, note: str = "") -> Screen:
         ]
         if draft.evaluation.overall_comment:
             parts.append(caller.t("score.current", comment=draft.evaluation.overall_comment))
-        rows = [[_button(caller.t("score.skip"), "skip", evaluation_id, "o")], save]
+        rows = [[_button(caller.t("score.skip"), "skip", evaluation_id, "o")]]
+        if draft.evaluation.overall_comment:
+            rows.append([_button(caller.t("score.remove_comment"), "clear", evaluation_id, "o")])
+        rows.append(save)
     else:
         assert step.index is not None
         heart = rules.hearts[step.index]
@@ -311,6 +316,18 @@ def _step_screen(caller: Caller, draft: Draft, *, note: str = "") -> Screen:
                 rows.append(
                     [_button(caller.t("score.skip"), "skip", evaluation_id, f"c{step.index}")]
                 )
+                if comment:
+                    # A comment written for a 1 has no place next to a 5 once it changed.
+                    rows.append(
+                        [
+                            _button(
+                                caller.t("score.remove_comment"),
+                                "clear",
+                                evaluation_id,
+                                f"c{step.index}",
+                            )
+                        ]
+                    )
             if comment:
                 parts.append(caller.t("score.current", comment=comment))
         else:
@@ -510,6 +527,25 @@ async def _pick(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
                 department=evaluee.department,
                 now=now,
             )
+        if evaluation.evaluator_id != staff_id:
+            members = await store.members(session)
+            evaluee = next((m for m in members if m.staff_id == evaluee_id), None)
+            if evaluee is not None and hearts.takes_over(
+                staff_id, evaluee, evaluation.evaluator_id, members
+            ):
+                starter = next(
+                    (m.name for m in members if m.staff_id == evaluation.evaluator_id), ""
+                )
+                await store.take_over(
+                    session,
+                    evaluation.id or 0,
+                    begun_by=evaluation.evaluator_id,
+                    by=staff_id,
+                    now=now,
+                    begun_by_name=starter,
+                )
+                evaluation = await store.get_evaluation(session, evaluation.id or 0) or evaluation
+                await session.refresh(evaluation)
         why = refusal(evaluation, period, staff_id)
         if why is not None:
             return Outcome(caller.toast(why))
@@ -590,7 +626,18 @@ async def _moved(rt: Runtime, caller: Caller, evaluation_id: int, moved: bool) -
 
 
 async def _skip(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
-    """Skip an optional comment (a heart's, or the overall one)."""
+    """Skip an optional comment (a heart's, or the overall one): what was there stays."""
+    return await _leave_comment(rt, caller, staff_id, data, remove=False)
+
+
+async def _clear(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
+    """Take an optional comment away (a heart's, or the overall one)."""
+    return await _leave_comment(rt, caller, staff_id, data, remove=True)
+
+
+async def _leave_comment(
+    rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback, *, remove: bool
+) -> Outcome:
     evaluation_id = data.int_arg(0)
     which = data.args[1] if len(data.args) == 2 else ""
     if evaluation_id is None or not (which == "o" or (which[:1] == "c" and which[1:].isdigit())):
@@ -606,8 +653,10 @@ async def _skip(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
     heart = None
     if which != "o":
         heart = rules.hearts[int(which[1:])]
-        if hearts.comment_required(scores[heart], rules) and not comments.get(heart, ""):
+        if hearts.comment_required(scores[heart], rules) and (remove or not comments.get(heart)):
             return Outcome(caller.toast("score.comment_needed", score=scores[heart]))
+        if remove:
+            comments = {k: v for k, v in comments.items() if k != heart}
     overall_done = which == "o" or draft.evaluation.overall_done
     following = hearts.next_step(scores, comments, rules, overall_done=overall_done)
     async with rt.sessions() as session:
@@ -619,6 +668,7 @@ async def _skip(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
             comment="",
             next_step=following,
             now=rt.clock(),
+            remove=remove,
         )
     return await _moved(rt, caller, evaluation_id, skipped)
 
@@ -780,6 +830,7 @@ ACTIONS: dict[str, Action] = {
     "pick": _pick,
     "set": _set,
     "skip": _skip,
+    "clear": _clear,
     "save": _save,
     "sub": _submit,
     "chg": _change,

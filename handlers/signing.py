@@ -16,6 +16,7 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.score_report import chunks
 from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
@@ -40,6 +41,7 @@ from handlers.evaluation import (
     status_text,
 )
 from handlers.review import (
+    MESSAGE_LIMIT,
     UNASSIGNED,
     WAITING,
     Board,
@@ -48,11 +50,11 @@ from handlers.review import (
     counts,
     edit_quietly,
     load_board,
-    pack,
     signed_line,
 )
 from storage import hearts as store
 from storage import org
+from storage.models import EvaluationPeriod
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,17 @@ def sign_screen(
         *(sign_section(caller, board, code, entries) for code, entries in board.grouped()),
         "\n".join(summary),
     ]
-    return pack(blocks), markup
+    return chunks(blocks, MESSAGE_LIMIT), markup
+
+
+async def _period_to_sign(rt: Runtime) -> EvaluationPeriod:
+    """The oldest unsigned period with a confirmed result; a month nobody scored (which can
+    never be signed) does not hold the GM's default there for ever. Else this month."""
+    async with rt.sessions() as session:
+        for period in await store.list_periods(session, statuses=hearts.UNSIGNED):
+            if await store.evaluations_in(session, period.key, statuses=(hearts.CONFIRMED,)):
+                return period
+    return await current_period(rt)
 
 
 async def sign_command(update: Update, context: Context) -> None:
@@ -187,9 +199,7 @@ async def sign_command(update: Update, context: Context) -> None:
     if text:
         period = await period_from_args(rt, update, caller, text)
     else:
-        async with rt.sessions() as session:
-            unsigned = await store.list_periods(session, statuses=hearts.UNSIGNED)
-        period = unsigned[0] if unsigned else await current_period(rt)
+        period = await _period_to_sign(rt)
     if period is None:
         return
     board = await load_board(rt, period.key)

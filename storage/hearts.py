@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -149,24 +150,42 @@ async def open_period(
 def _add_deadline_reminders(
     session: AsyncSession, period: EvaluationPeriod, now: datetime
 ) -> None:
-    """The 3-day and 1-day reminders and the director's late list, for the current deadline;
-    a time already past when they are planned is skipped rather than sent late."""
+    """The 3-day and 1-day reminders and the director's late list, for the current deadline.
+    A time already past is skipped rather than sent late; but a deadline set so close that
+    both reminder times are past still gets one reminder, now."""
     deadline = period.deadline_at
-    planned = [
-        (EVAL_REMIND, level, at) for level, at in enumerate(hearts.reminder_times(deadline))
-    ]
-    planned.append((EVAL_LATE, 0, deadline))
+    reminders = [at for at in hearts.reminder_times(deadline) if at > now]
+    if not reminders and deadline > now:
+        reminders = [now]
+    planned = [(EVAL_REMIND, level, at) for level, at in enumerate(reminders)]
+    if deadline > now:
+        planned.append((EVAL_LATE, 0, deadline))
     for kind, level, at in planned:
-        if at > now:
-            session.add(
-                EvaluationReminder(
-                    period_key=period.key,
-                    kind=kind,
-                    level=level,
-                    version=period.deadline_version,
-                    due_at=at,
-                )
+        session.add(
+            EvaluationReminder(
+                period_key=period.key,
+                kind=kind,
+                level=level,
+                version=period.deadline_version,
+                due_at=at,
             )
+        )
+
+
+async def _replan(session: AsyncSession, period: EvaluationPeriod, now: datetime) -> None:
+    """Cancel the deadline's pending reminders and plan them again as new rows."""
+    await session.exec(
+        update(EvaluationReminder)
+        .where(
+            col(EvaluationReminder.period_key) == period.key,
+            col(EvaluationReminder.kind).in_((EVAL_REMIND, EVAL_LATE)),
+            col(EvaluationReminder.state) == REMINDER_PENDING,
+        )
+        .values(state=REMINDER_CANCELLED)
+    )
+    period.deadline_version += 1
+    session.add(period)
+    _add_deadline_reminders(session, period, now)
 
 
 async def set_deadline(
@@ -176,19 +195,8 @@ async def set_deadline(
     period = await session.get(EvaluationPeriod, key)
     if period is None or period.status == PERIOD_SIGNED:
         return None
-    await session.exec(
-        update(EvaluationReminder)
-        .where(
-            col(EvaluationReminder.period_key) == key,
-            col(EvaluationReminder.kind).in_((EVAL_REMIND, EVAL_LATE)),
-            col(EvaluationReminder.state) == REMINDER_PENDING,
-        )
-        .values(state=REMINDER_CANCELLED)
-    )
     period.deadline_at = deadline
-    period.deadline_version += 1
-    session.add(period)
-    _add_deadline_reminders(session, period, now)
+    await _replan(session, period, now)
     await session.commit()
     return period
 
@@ -204,15 +212,23 @@ async def close_period(session: AsyncSession, key: str, *, by: int | None, now: 
     return outcome.rowcount == 1
 
 
-async def reopen_period(session: AsyncSession, key: str) -> bool:
-    """Let scoring go on in a closed (never a signed) period."""
+async def reopen_period(session: AsyncSession, key: str, *, now: datetime) -> bool:
+    """Let scoring go on in a closed (never a signed) period; its reminders are planned
+    again, since those that fell due while it was closed went to nobody."""
     outcome = await session.exec(
         update(EvaluationPeriod)
         .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PERIOD_CLOSED)
         .values(status=PERIOD_OPEN, closed_by=None, closed_at=None)
     )
+    if outcome.rowcount != 1:
+        await session.rollback()
+        return False
+    period = await session.get(EvaluationPeriod, key)
+    assert period is not None
+    await session.refresh(period)
+    await _replan(session, period, now)
     await session.commit()
-    return outcome.rowcount == 1
+    return True
 
 
 async def sign_period(session: AsyncSession, key: str, *, by: int, now: datetime) -> bool:
@@ -375,15 +391,21 @@ async def _move(
     from_step: str | None,
     from_statuses: Sequence[str],
     now: datetime,
+    by_evaluator: bool = True,
     **values: object,
 ) -> bool:
-    """One conditional update of an evaluation; True when it was in the expected state."""
+    """One conditional update of an evaluation; True when it was in the expected state.
+
+    `updated_at` is when its evaluator last worked on it (the draft whose comment the next
+    typed text is): the director's moves leave it alone."""
     query = update(Evaluation).where(
         col(Evaluation.id) == evaluation_id, col(Evaluation.status).in_(from_statuses)
     )
     if from_step is not None:
         query = query.where(col(Evaluation.step) == from_step)
-    outcome = await session.exec(query.values(updated_at=now, **values))
+    if by_evaluator:
+        values["updated_at"] = now
+    outcome = await session.exec(query.values(**values))
     return outcome.rowcount == 1
 
 
@@ -441,13 +463,14 @@ async def record_comment(
     comment: str,
     next_step: str,
     now: datetime,
+    remove: bool = False,
 ) -> bool:
     """A heart's comment (or, with `heart=None`, the overall comment). An empty `comment`
-    skips an optional one and keeps what was there."""
-    values: dict[str, object] = {"step": next_step}
+    skips an optional one and keeps what was there; `remove` takes it away."""
+    values: dict[str, Any] = {"step": next_step}
     if heart is None:
         values["overall_done"] = True
-        if comment:
+        if comment or remove:
             values["overall_comment"] = comment
     if not await _move(
         session,
@@ -459,7 +482,7 @@ async def record_comment(
     ):
         await session.rollback()
         return False
-    if heart is not None and comment:
+    if heart is not None and (comment or remove):
         await _put_score(session, evaluation_id, heart, comment=comment)
     await session.commit()
     return True
@@ -516,6 +539,7 @@ async def return_evaluation(
         from_step=None,
         from_statuses=(EVALUATION_SUBMITTED,),
         now=now,
+        by_evaluator=False,
         status=EVALUATION_RETURNED,
         return_reason=reason,
         step=hearts.STEP_SUMMARY,
@@ -534,6 +558,7 @@ async def confirm(session: AsyncSession, evaluation_id: int, *, by: int, now: da
         from_step=None,
         from_statuses=(EVALUATION_SUBMITTED,),
         now=now,
+        by_evaluator=False,
         status=EVALUATION_CONFIRMED,
         confirmed_by=by,
         confirmed_at=now,
@@ -588,14 +613,32 @@ async def waiting_for_text(session: AsyncSession, evaluator_id: int) -> Evaluati
     return latest
 
 
-async def delete_untouched_draft(session: AsyncSession, evaluation_id: int) -> None:
-    """A draft with no score yet, dropped (e.g. its evaluee left before anything was said)."""
-    await session.exec(
-        delete(Evaluation).where(
-            col(Evaluation.id) == evaluation_id, col(Evaluation.status) == EVALUATION_DRAFT
+async def take_over(
+    session: AsyncSession,
+    evaluation_id: int,
+    *,
+    begun_by: int,
+    by: int,
+    now: datetime,
+    begun_by_name: str = "",
+) -> bool:
+    """Hand a draft or returned evaluation whose evaluator left to whoever scores the
+    evaluee now; recorded in its history. False if it moved on meanwhile."""
+    outcome = await session.exec(
+        update(Evaluation)
+        .where(
+            col(Evaluation.id) == evaluation_id,
+            col(Evaluation.evaluator_id) == begun_by,
+            col(Evaluation.status).in_(EDITABLE),
         )
+        .values(evaluator_id=by, updated_at=now)
     )
+    if outcome.rowcount != 1:
+        await session.rollback()
+        return False
+    session.add(_event(evaluation_id, "reassigned", by, now, begun_by_name))
     await session.commit()
+    return True
 
 
 # --- the outbox of evaluation reminders ------------------------------------------------------
@@ -688,10 +731,16 @@ async def outstanding(
             session, period_key, statuses=(EVALUATION_SUBMITTED, EVALUATION_CONFIRMED)
         )
     }
+    begun = {e.evaluee_id: e.evaluator_id for e in await evaluations_in(session, period_key)}
+    active = {m.staff_id for m in people if m.active}
     behind: dict[int, list[int]] = {}
     chain = hearts.evaluators(people)
     for member in people:
-        evaluator = chain[member.staff_id]
+        # A begun evaluation is its starter's to finish while they are still here.
+        starter = begun.get(member.staff_id)
+        evaluator = starter if starter in active else chain[member.staff_id]
+        if not hearts.is_evaluated(member):
+            continue  # left the hotel (or is not scored at all): nobody is behind on them
         if evaluator is not None and member.staff_id not in done:
             behind.setdefault(evaluator, []).append(member.staff_id)
     return [Outstanding(k, tuple(v)) for k, v in sorted(behind.items())]

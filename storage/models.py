@@ -378,6 +378,7 @@ class Evaluation(SQLModel, table=True):
     overall_done: bool = False
     return_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
+    # When its evaluator last worked on it: the draft the next typed comment is for.
     updated_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
     confirmed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))

@@ -164,7 +164,7 @@ NOW = utc(2026, 11, 20, 4)
         ("２０２６－１１", "2026-11"),  # full-width
         ("11月", "2026-11"),
         ("3月", "2026-03"),
-        ("12月份", "2026-12"),
+        ("12月份", "2025-12"),  # a bare month is the most recent one: last December
         ("本月", "2026-11"),
         ("This month", "2026-11"),
         ("上月", "2026-10"),
@@ -187,8 +187,13 @@ def test_parse_period(text: str, expected: str | PeriodError) -> None:
     [
         (utc(2026, 12, 31, 16, 30), "本月", "2027-01"),  # New Year in Shanghai already
         (utc(2026, 12, 31, 16, 30), "上月", "2026-12"),
-        (utc(2026, 12, 31, 16, 30), "11月", "2027-11"),  # "this year" is the hotel's year
-        (utc(2026, 12, 31, 15, 30), "11月", "2026-11"),
+        # A bare month is the most recent one of that name, by the hotel's calendar: on
+        # New Year's Day in Shanghai "12月" is the December just ended, "1月" this one.
+        (utc(2026, 12, 31, 16, 30), "11月", "2026-11"),
+        (utc(2026, 12, 31, 16, 30), "12月", "2026-12"),
+        (utc(2026, 12, 31, 16, 30), "1月", "2027-01"),
+        (utc(2026, 12, 31, 15, 30), "1月", "2026-01"),
+        (utc(2027, 1, 3, 2, 0), "12月", "2026-12"),
     ],
 )
 def test_parse_period_uses_the_hotels_today(now: datetime, text: str, expected: str) -> None:

@@ -26,7 +26,7 @@ from storage.models import (
     EvaluationScore,
     Staff,
 )
-from tests.e2e.conftest import seen
+from tests.e2e.conftest import eventually, seen
 from tests.e2e.evaluation import EvaluationHotel
 from tests.e2e.test_results import (
     FAY_NOV,
@@ -386,7 +386,7 @@ async def test_forged_review_and_sign_buttons_with_wrong_shapes_or_periods(
         "hr:all:209901:1",
         f"hr:all:{TOKEN}",
         f"hr:all:{TOKEN}:x",
-        f"hr:all:{TOKEN}:1:2",
+        f"hr:all:{TOKEN}:1:2:3",
         "hr:ok:0",
         "hr:hist:0",
         f"hr:hist:{HUGE[:6]}",
@@ -394,7 +394,7 @@ async def test_forged_review_and_sign_buttons_with_wrong_shapes_or_periods(
     ):
         assert await forge(sandbox, diana, mid, data) == stale, data
     # A count that no longer matches confirms nothing; one no button could carry is forged.
-    assert await forge(sandbox, diana, mid, f"hr:all:{TOKEN}:7") == seen(
+    assert await forge(sandbox, diana, mid, f"hr:all:{TOKEN}:7:00000000") == seen(
         runtime, "en", "review.all_changed_toast"
     )
     assert await forge(sandbox, diana, mid, f"hr:all:{TOKEN}:{HUGE}") == stale
@@ -466,7 +466,7 @@ async def test_a_forged_review_press_in_a_group_changes_nothing_and_shows_no_sco
     await sandbox.send_message(ev["Diana"], ev.group, "/review")
     line = await sandbox.wait_for_message(ev.group)
     before = await snapshot(runtime)
-    for data in (f"hr:ok:{sam_eval}", f"hr:all:{TOKEN}:1"):
+    for data in (f"hr:ok:{sam_eval}", f"hr:all:{TOKEN}:1:00000000"):
         toast = await forge(sandbox, ev["Diana"], line["message_id"], data, chat=ev.group)
         assert toast == seen(runtime, "en", "evaluation.private_only"), data
     await sandbox.wait_idle()
@@ -544,7 +544,7 @@ async def test_after_signing_every_action_on_the_period_is_refused_and_changes_n
     diana = ev["Diana"]
     dmid = await any_message(ev, "Diana")
     signed_toast = seen(runtime, "en", "review.refused_signed", period=EN_PERIOD)
-    for data in (f"hr:ok:{sam_eval}", f"hr:ret:{sam_eval}", f"hr:all:{TOKEN}:0"):
+    for data in (f"hr:ok:{sam_eval}", f"hr:ret:{sam_eval}", f"hr:all:{TOKEN}:0:00000000"):
         assert await forge(sandbox, diana, dmid, data) == signed_toast, data
     gmid = await any_message(ev, "George")
     for data in (f"hg:ask:{TOKEN}", f"hg:yes:{TOKEN}"):
@@ -692,9 +692,11 @@ async def test_names_and_comments_with_markup_read_literally_in_every_result(
     )
     diana = ev["Diana"]
     await sandbox.send_message(diana, text="/review")
-    await sandbox.wait_idle()
-    assert odd in inbox_text(ev, "Diana")
-    assert "<i>never</i> & <u>ever</u>" in inbox_text(ev, "Diana")
+    # Its four messages may take a moment (one chat: one message a second at most).
+    await eventually(
+        lambda: inbox_text(ev, "Diana"),
+        lambda text: odd in text and "<i>never</i> & <u>ever</u>" in text,
+    )
     hk = next(m for m in ev.inbox("Diana") if f"hr:ok:{sam_eval}" in str(m.get("reply_markup")))
     assert await forge(sandbox, diana, hk["message_id"], f"hr:hist:{sam_eval}") == ""
     history = await sandbox.wait_for_message(diana, contains="a < b > c &")

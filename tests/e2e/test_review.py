@@ -15,7 +15,7 @@ import pytest
 from bot import hearts
 from bot.hearts import split_period
 from bot.runtime import Runtime
-from handlers.review import pack
+from handlers.review import load_board, shown_digest
 from sandbox import Sandbox
 from storage import hearts as store
 from storage import org
@@ -174,6 +174,13 @@ async def review(
     return await sandbox.wait_for_messages(evaluation["Diana"], count)
 
 
+async def all_data(runtime: Runtime, count: int) -> str:
+    """The data of the "Confirm all (count)" button for what the database holds now."""
+    board = await load_board(runtime, PERIOD)
+    assert board is not None
+    return f"hr:all:{TOKEN}:{count}:{shown_digest(board)}"
+
+
 def current(sandbox: Sandbox, evaluation: EvaluationHotel, name: str, message_id: int) -> Any:
     message = sandbox.message(evaluation[name], message_id)
     assert message is not None
@@ -214,7 +221,7 @@ async def test_the_director_sees_each_department_and_a_confirm_redraws_its_butto
     assert confirm_all["text"] == seen(
         runtime, "en", "review.all_text", count=5, period="November 2026"
     )
-    assert buttons(confirm_all) == [("✓ Confirm all (5)", f"hr:all:{TOKEN}:5")]
+    assert buttons(confirm_all) == [("✓ Confirm all (5)", await all_data(runtime, 5))]
 
     toast = await press(sandbox, evaluation["Diana"], hk["message_id"], f"hr:ok:{ids['Sam']}")
     assert toast == seen(runtime, "en", "review.confirmed", name="Sam Staff")
@@ -232,7 +239,7 @@ async def test_the_director_sees_each_department_and_a_confirm_redraws_its_butto
         in redrawn["text"]
     )
     assert buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])) == [
-        ("✓ Confirm all (4)", f"hr:all:{TOKEN}:4")
+        ("✓ Confirm all (4)", await all_data(runtime, 4))
     ]
 
     # A second press of the old button changes nothing and says why.
@@ -305,9 +312,12 @@ async def test_a_returned_evaluation_reaches_its_evaluator_with_the_reason_and_c
     )
     assert "↩️ Returned because: Sincerity 3 needs a comment" in redrawn["text"]
     assert all(data != f"hr:ok:{ids['Fay']}" for _, data in buttons(redrawn))
-    assert buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])) == [
-        ("✓ Confirm all (4)", f"hr:all:{TOKEN}:4")
-    ]
+    # The Confirm-all message is redrawn right after (a moment later).
+    four = await all_data(runtime, 4)
+    await eventually(
+        lambda: buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])),
+        lambda shown: shown == [("✓ Confirm all (4)", four)],
+    )
     # Return again: refused, it is no longer submitted.
     toast = await press(sandbox, diana, fb["message_id"], f"hr:ret:{ids['Fay']}", raw=True)
     assert toast == seen(runtime, "en", "review.already.returned", name="Fay Staff")
@@ -333,7 +343,7 @@ async def test_a_returned_evaluation_reaches_its_evaluator_with_the_reason_and_c
         )
     again = await review(sandbox, evaluation, 4)
     assert ("✓ Confirm · Fay Staff", f"hr:ok:{ids['Fay']}") in buttons(again[1])
-    assert buttons(again[3]) == [("✓ Confirm all (5)", f"hr:all:{TOKEN}:5")]
+    assert buttons(again[3]) == [("✓ Confirm all (5)", await all_data(runtime, 5))]
 
 
 async def test_confirm_all_confirms_only_the_count_the_director_saw(
@@ -342,25 +352,23 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
     ids = {name: await score(evaluation, clock, name) for name in ("Sam", "Sue", "Hannah")}
     fay = await score(evaluation, clock, "Fay", submit=False)
     hk, _fb, _mgmt, confirm_all = await review(sandbox, evaluation, 4)
-    assert buttons(confirm_all) == [("✓ Confirm all (3)", f"hr:all:{TOKEN}:3")]
+    three = await all_data(runtime, 3)
+    assert buttons(confirm_all) == [("✓ Confirm all (3)", three)]
 
     # Felix submits Fay after the director's list was drawn: the button's 3 no longer holds.
     async with runtime.sessions() as session:
         assert await store.submit(
             session, fay, by=evaluation.id_of("Felix"), now=clock(), period_status="open"
         )
-    toast = await press(
-        sandbox, evaluation["Diana"], confirm_all["message_id"], f"hr:all:{TOKEN}:3"
-    )
+    toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], three)
     assert toast == seen(runtime, "en", "review.all_changed_toast")
     assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.SUBMITTED}
     shown = current(sandbox, evaluation, "Diana", confirm_all["message_id"])
     assert shown["text"].startswith(seen(runtime, "en", "review.all_changed"))
-    assert buttons(shown) == [("✓ Confirm all (4)", f"hr:all:{TOKEN}:4")]
+    four = await all_data(runtime, 4)
+    assert buttons(shown) == [("✓ Confirm all (4)", four)]
 
-    toast = await press(
-        sandbox, evaluation["Diana"], confirm_all["message_id"], f"hr:all:{TOKEN}:4"
-    )
+    toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], four)
     assert toast == seen(runtime, "en", "review.all_done", count=4, period="November 2026")
     assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.CONFIRMED}
     assert buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])) == []
@@ -368,9 +376,7 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
     redrawn = current(sandbox, evaluation, "Diana", hk["message_id"])
     assert {data.split(":")[1] for _, data in buttons(redrawn)} == {"hist"}
     # Pressing Confirm all again confirms nothing more.
-    toast = await press(
-        sandbox, evaluation["Diana"], confirm_all["message_id"], f"hr:all:{TOKEN}:4", raw=True
-    )
+    toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], four, raw=True)
     assert toast == seen(runtime, "en", "review.all_changed_toast")
 
 
@@ -451,7 +457,7 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
 
     # After signing nothing moves: the director's old buttons refuse in one sentence.
     sam_before = await evaluation_row(runtime, ids["Sam"])
-    for data in (f"hr:ok:{ids['Sam']}", f"hr:ret:{ids['Sam']}", f"hr:all:{TOKEN}:5"):
+    for data in (f"hr:ok:{ids['Sam']}", f"hr:ret:{ids['Sam']}", f"hr:all:{TOKEN}:5:0"):
         toast = await press(sandbox, evaluation["Diana"], diana_all["message_id"], data, raw=True)
         assert toast == seen(runtime, "en", "review.refused_signed", period="November 2026")
     assert await evaluation_row(runtime, ids["Sam"]) == sam_before
@@ -730,7 +736,25 @@ def test_split_period_reads_the_period_then_leaves_the_rest(
     assert split_period(words, now=NOW, zone=ZONE) == expected
 
 
-def test_pack_fills_messages_without_splitting_a_block() -> None:
-    assert pack(["a" * 5, "b" * 5, "c" * 5], limit=12) == ["aaaaa\n\nbbbbb", "ccccc"]
-    assert pack(["x" * 20, "y"], limit=10) == ["x" * 20, "y"]
-    assert pack([]) == []
+async def test_confirm_all_refuses_when_an_evaluation_changed_behind_the_same_count(
+    sandbox: Sandbox, evaluation: EvaluationHotel, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Three submitted when the director looked; Sam's is then returned and resubmitted with
+    other scores. Still three, but not the three she saw: nothing is confirmed."""
+    ids = {name: await score(evaluation, clock, name) for name in ("Sam", "Sue", "Hannah")}
+    _hk, _fb, _mgmt, confirm_all = await review(sandbox, evaluation, 4)
+    seen_three = await all_data(runtime, 3)
+    assert buttons(confirm_all) == [("✓ Confirm all (3)", seen_three)]
+    clock.advance(minutes=10)
+    async with runtime.sessions() as session:
+        hannah = evaluation.id_of("Hannah")
+        assert await store.return_evaluation(
+            session, ids["Sam"], by=evaluation.id_of("Diana"), reason="Again.", now=clock()
+        )
+        assert await store.submit(
+            session, ids["Sam"], by=hannah, now=clock(), period_status="open"
+        )
+    assert await all_data(runtime, 3) != seen_three
+    toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], seen_three)
+    assert toast == seen(runtime, "en", "review.all_changed_toast")
+    assert set((await statuses(runtime, ids)).values()) == {hearts.SUBMITTED}

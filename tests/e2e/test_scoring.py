@@ -102,7 +102,7 @@ async def test_hannah_scores_sam_with_comments_changes_a_heart_submits_and_the_d
     assert in_group["text"] == seen(runtime, "zh", "evaluation.private_only")
 
     listing = await evaluation.say("Hannah", "/score")
-    assert listing["text"].splitlines()[0] == f"Six hearts · {EN_PERIOD}"
+    assert listing["text"].splitlines()[0] == f"Six-hearts evaluation · {EN_PERIOD}"
     assert "2026-12-05 18:00" in listing["text"]
     assert labels(listing) == ["Sam Staff · Housekeeping", "Sue Staff · Housekeeping"]
     mid = listing["message_id"]
@@ -532,7 +532,7 @@ async def test_a_return_in_a_closed_earlier_month_comes_first_and_nothing_new_st
         assert await store.close_period(session, "2026-10", by=None, now=NOW)
 
     listing = await evaluation.say("Hannah", "/score")
-    assert listing["text"].splitlines()[0] == "Six hearts · October 2026"
+    assert listing["text"].splitlines()[0] == "Six-hearts evaluation · October 2026"
     assert (
         seen(runtime, "en", "score.list_returned", name="Sam Staff", reason=reason)
         in (listing["text"])
@@ -577,3 +577,85 @@ async def test_submitting_an_incomplete_summary_says_what_is_missing_and_goes_th
     assert after is not None
     assert (after.evaluation.status, after.evaluation.step) == (hearts.DRAFT, "h:1")
     assert await history_kinds(runtime, sam.id) == ["started"]
+
+
+# --- an evaluator who leaves ------------------------------------------------------------------
+
+
+async def test_when_a_head_leaves_her_successor_takes_over_her_drafts_and_returns(
+    evaluation: EvaluationHotel, sandbox: Sandbox, runtime: Runtime
+) -> None:
+    """Hannah begins Sue's evaluation and submits Sam's, the director returns Sam's, and
+    Hannah leaves the hotel. Her successor Henry finds both on his list, picks them up (the
+    history says so), and can finish them: nothing is stuck, and the period can be signed."""
+    from bot.roster import RosterRow
+    from storage import org
+    from storage.roster import import_roster
+
+    hannah_id = evaluation.id_of("Hannah")
+    mid = await to_summary(evaluation, runtime, "Hannah", "Sam Staff · Housekeeping", (4,) * 6)
+    await press(sandbox, evaluation["Hannah"], mid["message_id"], label="✅ Submit")
+    listing = await evaluation.say("Hannah", "/score")
+    await press(
+        sandbox, evaluation["Hannah"], listing["message_id"], label="Sue Staff · Housekeeping"
+    )
+    await press(
+        sandbox, evaluation["Hannah"], listing["message_id"], label=score_label(runtime, "en", 3)
+    )
+    sam = await evaluation_of(runtime, evaluation.id_of("Sam"))
+    assert sam is not None
+    async with runtime.sessions() as session:
+        assert await store.return_evaluation(
+            session, sam.id, by=evaluation.id_of("Diana"), reason="Say why.", now=NOW
+        )
+        # Hannah leaves; Henry becomes the head Sam and Sue report to.
+        await org.deactivate(session, staff_id=hannah_id, now=NOW)
+        await session.commit()
+        henry_user = evaluation.hotel.person(7010, "Henry Head", language="en")
+        sandbox.chat(henry_user).started = True
+        row = RosterRow(
+            line=2,
+            telegram_id=7010,
+            username=None,
+            name="Henry Head",
+            department="hk",
+            roles=("head",),
+            reports_to="7001",
+            language="en",
+        )
+        assert (await import_roster(session, rows=[row], now=NOW)).errors == []
+        henry = await org.view_by_telegram_id(session, 7010)
+        assert henry is not None
+        henry_id = henry.staff.id or 0
+        for name in ("Sam", "Sue"):
+            assert await org.set_reports_to(
+                session, staff_id=evaluation.id_of(name), manager_id=henry_id, now=NOW
+            )
+        await session.commit()
+    evaluation.people["Henry"] = henry_user
+
+    listing = await evaluation.say("Henry", "/score")
+    assert labels(listing) == ["↩ Sam Staff · Housekeeping", "✎ Sue Staff · Housekeeping"]
+    _toast, screen = await press(
+        sandbox, henry_user, listing["message_id"], label="✎ Sue Staff · Housekeeping"
+    )
+    assert "Sue Staff · November 2026 · 2/6" in screen["text"]  # where Hannah stopped
+    sue = await evaluation_of(runtime, evaluation.id_of("Sue"))
+    assert sue is not None
+    assert sue.evaluation.evaluator_id == henry_id
+    assert await history_kinds(runtime, sue.id) == ["started", "reassigned"]
+
+    listing = await evaluation.say("Henry", "/score")
+    _toast, summary = await press(
+        sandbox, henry_user, listing["message_id"], label="↩ Sam Staff · Housekeeping"
+    )
+    assert "Say why." in summary["text"]
+    _toast, done = await press(sandbox, henry_user, listing["message_id"], label="✅ Submit")
+    assert seen(runtime, "en", "score.resubmitted") in done["text"]
+    assert await history_kinds(runtime, sam.id) == [
+        "started",
+        "submitted",
+        "returned",
+        "reassigned",
+        "resubmitted",
+    ]
