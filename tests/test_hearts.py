@@ -711,3 +711,31 @@ def test_everyone_s_evaluator_at_once_agrees_with_one_at_a_time() -> None:
         9: None,
         10: 3,
     }
+
+
+@pytest.mark.parametrize(
+    ("begun_by", "starter_active", "caller", "responsible", "takes_over"),
+    [
+        (None, True, 3, 3, False),  # nothing begun: whoever scores Sam now
+        (2, True, 2, 2, False),  # begun by Hannah, still here: hers
+        (2, True, 3, 2, False),  # Henry is the head now, but Hannah is still here
+        (2, False, 3, 3, True),  # Hannah left: Henry takes it over
+        (2, False, 2, 3, False),  # Hannah left: not hers to finish any more
+        (2, False, 4, 3, False),  # someone else entirely
+        (99, False, 3, 3, True),  # begun by someone the roster no longer knows
+    ],
+)
+def test_who_finishes_a_begun_evaluation(
+    begun_by: int | None, starter_active: bool, caller: int, responsible: int, takes_over: bool
+) -> None:
+    members = [
+        hearts.Member(1, "Ops", "mgmt", frozenset({"ops_manager"}), None, True),
+        hearts.Member(2, "Hannah", "hk", frozenset({"head"}), 1, starter_active),
+        hearts.Member(3, "Henry", "hk", frozenset({"head"}), 1, True),
+        hearts.Member(4, "Sue", "hk", frozenset({"staff"}), 3, True),
+        hearts.Member(5, "Sam", "hk", frozenset({"staff"}), 3, True),
+    ]
+    sam = members[4]
+    assert hearts.responsible_for(sam, begun_by, members) == responsible
+    if begun_by is not None:
+        assert hearts.takes_over(caller, sam, begun_by, members) is takes_over

@@ -263,3 +263,41 @@ async def test_who_is_still_behind(sessions: SessionFactory) -> None:
         after = await store.outstanding(session, PERIOD, members)
     assert before == [store.Outstanding(ids["Hannah"], (ids["Sam"], ids["Sue"]))]
     assert after == [store.Outstanding(ids["Hannah"], (ids["Sue"],))]
+
+
+async def test_a_deadline_set_too_close_for_both_reminders_still_gets_one_now(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions() as session:
+        await store.open_period(session, PERIOD, now=NOW, zone=ZONE)
+        soon = NOW + timedelta(hours=20)
+        assert await store.set_deadline(session, PERIOD, deadline=soon, now=NOW) is not None
+        rows = await store.reminders_of(session, PERIOD)
+    pending = sorted(
+        (row.kind, row.due_at) for row in rows if row.state == REMINDER_PENDING and row.version
+    )
+    assert pending == [("late", soon), ("remind", NOW)]
+
+
+async def test_reopening_a_closed_period_plans_its_reminders_again(
+    sessions: SessionFactory,
+) -> None:
+    deadline = hearts.default_deadline(PERIOD, ZONE)
+    async with sessions() as session:
+        await store.open_period(session, PERIOD, now=NOW, zone=ZONE)
+        assert await store.close_period(session, PERIOD, by=None, now=NOW)
+        # While closed, the admins' list and the 3-day reminder fell due (and the outbox
+        # sent the reminder to nobody).
+        three_days = deadline - timedelta(days=3)
+        due = await store.claim_due_reminders(session, now=three_days, limit=10)
+        assert sorted(r.kind for r in due) == ["remind", "unassigned"]
+        for row in due:
+            await store.finish_reminder(session, reminder_id=row.id or 0, now=three_days)
+        assert await store.reopen_period(session, PERIOD, now=three_days + timedelta(hours=1))
+        assert not await store.reopen_period(session, PERIOD, now=three_days)
+        rows = await store.reminders_of(session, PERIOD)
+    pending = sorted((r.kind, r.level, r.due_at) for r in rows if r.state == REMINDER_PENDING)
+    assert pending == [
+        ("late", 0, deadline),
+        ("remind", 0, deadline - timedelta(days=1)),
+    ]

@@ -659,3 +659,41 @@ async def test_when_a_head_leaves_her_successor_takes_over_her_drafts_and_return
         "reassigned",
         "resubmitted",
     ]
+
+
+async def test_a_comment_written_for_a_low_score_can_be_removed_when_the_score_changes(
+    evaluation: EvaluationHotel, sandbox: Sandbox, runtime: Runtime
+) -> None:
+    """Warmth 2 with its required comment, then changed to 5: the comment about the 2 can go.
+    While the score was a 2, the same button is refused: its comment is required."""
+    hannah = evaluation["Hannah"]
+    listing = await evaluation.say("Hannah", "/score")
+    mid = listing["message_id"]
+    await press(sandbox, hannah, mid, label="Sam Staff · Housekeeping")
+    await press(sandbox, hannah, mid, label=score_label(runtime, "en", 4))
+    await press(sandbox, hannah, mid, label=score_label(runtime, "en", 2))
+    answer = await evaluation.say("Hannah", "Rude at the desk.")
+    mid = answer["message_id"]
+    for score in (4, 4, 4, 4):
+        await press(sandbox, hannah, mid, label=score_label(runtime, "en", score))
+    overall = await press(sandbox, hannah, mid, label="Skip")
+    summary = overall[1]
+    assert "Rude at the desk." in summary["text"]
+    sam = await evaluation_of(runtime, evaluation.id_of("Sam"))
+    assert sam is not None
+    # A forged removal while the 2 stands: refused, the comment stays.
+    toast = await forge(sandbox, hannah, mid, f"hs:clear:{sam.id}:c1")
+    assert toast == seen(runtime, "en", "score.stale")
+
+    await press(sandbox, hannah, mid, label="✏️ Change a heart")
+    await press(sandbox, hannah, mid, label="Warmth · 2")
+    _, screen = await press(sandbox, hannah, mid, label=score_label(runtime, "en", 5))
+    remove = seen(runtime, "en", "score.remove_comment")
+    assert remove in labels(screen)
+    _, summary = await press(sandbox, hannah, mid, label=remove)
+    assert "Warmth: 5 · Excellent" in summary["text"]
+    assert "Rude at the desk." not in summary["text"]
+    sam = await evaluation_of(runtime, evaluation.id_of("Sam"))
+    assert sam is not None
+    assert sam.comments == {}
+    assert sam.scores["warmth"] == 5
