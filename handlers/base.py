@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +126,11 @@ def language_for(rt: Runtime, view: StaffView | None) -> str:
         return rt.settings.default_language
     staff = view.staff
     return pick_language(staff.language, staff.telegram_language, rt.settings.default_language)
+
+
+def texts_for(rt: Runtime, view: StaffView | None) -> Callable[..., str]:
+    """The catalog in the language of someone we write to first: t(key, **params)."""
+    return functools.partial(rt.catalog.text, language_for(rt, view))
 
 
 def pressed_message(update: Update) -> Message | None:

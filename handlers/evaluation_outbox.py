@@ -17,7 +17,7 @@ from telegram import Bot
 from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
-from handlers.base import language_for, send_private
+from handlers.base import send_private, texts_for
 from handlers.evaluation import deadline_text, few_names, period_label
 from storage import hearts as store
 from storage import org
@@ -101,10 +101,7 @@ async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) ->
             view = await org.view(session, entry.evaluator_id)
         if view is None or not view.is_active or view.staff.telegram_id is None:
             continue
-        language = language_for(rt, view)
-
-        def t(key: str, /, **params: object) -> str:
-            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+        t = texts_for(rt, view)
 
         text = t(
             "evaluation.reminder.remind",
@@ -128,10 +125,7 @@ async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPe
             continue
         async with rt.sessions() as session:
             view = await org.view(session, director.id)
-        language = language_for(rt, view)
-
-        def t(key: str, /, **params: object) -> str:
-            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+        t = texts_for(rt, view)
 
         label = period_label(t, period.key)
         if not behind:
@@ -165,10 +159,7 @@ async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: Evaluati
     for telegram_id in admins:
         async with rt.sessions() as session:
             view = await org.view_by_telegram_id(session, telegram_id)
-        language = language_for(rt, view)
-
-        def t(key: str, /, **params: object) -> str:
-            return rt.catalog.text(language, key, **params)  # noqa: B023 - used right here
+        t = texts_for(rt, view)
 
         text = t(
             "evaluation.reminder.unassigned",

@@ -4,8 +4,6 @@ and set a deadline, close a period to new scoring, reopen it, or open another mo
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 
 from bot import hearts
@@ -29,9 +27,6 @@ from handlers.evaluation import (
 from handlers.review import MESSAGE_LIMIT, counts, load_board
 from storage import hearts as store
 from storage import org
-
-log = logging.getLogger(__name__)
-
 
 # --- /period: admins -----------------------------------------------------------------------------
 

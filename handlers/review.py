@@ -21,7 +21,6 @@ flowchart LR
 
 from __future__ import annotations
 
-import functools
 import logging
 import zlib
 from collections.abc import Sequence
@@ -42,11 +41,11 @@ from handlers.base import (
     Context,
     identify,
     is_private,
-    language_for,
     pressed_message,
     reply,
     runtime,
     send_private,
+    texts_for,
 )
 from handlers.evaluation import (
     Texts,
@@ -737,7 +736,7 @@ async def return_reason_answered(
     async with rt.sessions() as session:
         evaluator = await org.view(session, entry.evaluator_id or 0)
     if evaluator is not None and evaluator.staff.telegram_id:
-        t = functools.partial(rt.catalog.text, language_for(rt, evaluator))
+        t = texts_for(rt, evaluator)
         await send_private(
             context.bot,
             evaluator.staff.telegram_id,

@@ -32,7 +32,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -45,12 +44,12 @@ from handlers.base import (
     Context,
     identify,
     is_private,
-    language_for,
     plain,
     pressed_message,
     reply,
     runtime,
     send_private,
+    texts_for,
 )
 from handlers.evaluation import (
     clip,
@@ -811,8 +810,7 @@ async def _director_notices(
     for director in directors:
         if director is None or director.staff.telegram_id is None:
             continue
-        language = language_for(rt, director)
-        t = partial(rt.catalog.text, language)
+        t = texts_for(rt, director)
         period = period_label(t, draft.period.key)
         if resubmission:
             text = t(

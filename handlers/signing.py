@@ -8,8 +8,6 @@ hg:no:<period> (back to the overview).
 
 from __future__ import annotations
 
-import functools
-import logging
 from collections.abc import Sequence
 
 from telegram import Bot, InlineKeyboardMarkup, Update
@@ -24,11 +22,11 @@ from handlers.base import (
     Context,
     identify,
     is_private,
-    language_for,
     pressed_message,
     reply,
     runtime,
     send_private,
+    texts_for,
 )
 from handlers.evaluation import (
     Texts,
@@ -55,9 +53,6 @@ from handlers.review import (
 from storage import hearts as store
 from storage import org
 from storage.models import EvaluationPeriod
-
-log = logging.getLogger(__name__)
-
 
 # --- /sign: the GM -----------------------------------------------------------------------------
 
@@ -274,7 +269,7 @@ async def _tell_signed(bot: Bot, rt: Runtime, caller: Caller, board: Board) -> N
     for view in evaluees:
         if view is None or not view.is_active or not view.staff.telegram_id:
             continue
-        t = functools.partial(rt.catalog.text, language_for(rt, view))
+        t = texts_for(rt, view)
         await send_private(
             bot,
             view.staff.telegram_id,
@@ -283,7 +278,7 @@ async def _tell_signed(bot: Bot, rt: Runtime, caller: Caller, board: Board) -> N
     for view in directors:
         if view is None or not view.staff.telegram_id:
             continue
-        t = functools.partial(rt.catalog.text, language_for(rt, view))
+        t = texts_for(rt, view)
         await send_private(
             bot,
             view.staff.telegram_id,
