@@ -141,13 +141,14 @@ async def staff_button(update: Update, context: Context) -> None:
     if screen is None:
         await query.answer(caller.toast("common.stale_button"))
         return
-    await query.answer(toast)
     try:
         await query.edit_message_text(screen[0], reply_markup=screen[1])
     except BadRequest as exc:
         # Pressing the button for the screen already shown changes nothing: not an error.
         if "not modified" not in exc.message:
             raise
+    # Answered once the screen is redrawn, so the next press meets the new buttons.
+    await query.answer(toast)
 
 
 async def _page(context: Context, caller: Caller, page: int) -> tuple[str, InlineKeyboardMarkup]:

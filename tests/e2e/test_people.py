@@ -101,18 +101,24 @@ async def test_admin_gives_a_role_and_an_evaluator_with_staff_buttons(
     await sandbox.send_message(admin, text="/staff")
     listing = await sandbox.wait_for_message(admin)
     message_id = listing["message_id"]
-    await sandbox.press_button(admin, None, message_id, data=f"st:view:{zhao_id}")
-    await sandbox.wait_idle()
-    await sandbox.press_button(admin, None, message_id, label="角色")
-    await sandbox.wait_idle()
-    await sandbox.press_button(admin, None, message_id, data=f"st:role:{zhao_id}:cs_agent")
-    await sandbox.wait_idle()
-    await sandbox.press_button(admin, None, message_id, data=f"st:view:{zhao_id}")
-    await sandbox.wait_idle()
-    await sandbox.press_button(admin, None, message_id, data=f"st:mgr:{zhao_id}:0")
-    await sandbox.wait_idle()
-    await sandbox.press_button(admin, None, message_id, data=f"st:setmgr:{zhao_id}:{head_id}")
-    await sandbox.wait_idle()
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, data=f"st:view:{zhao_id}")
+    )
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, label="角色")
+    )
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, data=f"st:role:{zhao_id}:cs_agent")
+    )
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, data=f"st:view:{zhao_id}")
+    )
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, data=f"st:mgr:{zhao_id}:0")
+    )
+    await sandbox.wait_callback_answer(
+        await sandbox.press_button(admin, None, message_id, data=f"st:setmgr:{zhao_id}:{head_id}")
+    )
 
     card = sandbox.message(admin, message_id)
     assert card is not None
