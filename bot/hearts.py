@@ -219,11 +219,15 @@ class Member:
     roles: frozenset[str]
     reports_to: int | None
     active: bool
+    # Joined after the period being looked at ended: they score if they manage people,
+    # but nobody is behind for not scoring a month they were not here for.
+    joined_later: bool = False
 
 
 def is_evaluated(member: Member) -> bool:
-    """Active, not a director or GM, and not someone whose only role is admin."""
-    if not member.active or member.roles & NOT_EVALUATED_ROLES:
+    """Active, not a director or GM, not someone whose only role is admin, and here in the
+    period being looked at."""
+    if not member.active or member.joined_later or member.roles & NOT_EVALUATED_ROLES:
         return False
     return not (member.roles and member.roles <= {"admin"})
 

@@ -91,7 +91,7 @@ async def _deliver(bot: Bot, rt: Runtime, reminder: EvaluationReminder) -> None:
 
 async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
     async with rt.sessions() as session:
-        people = await store.members(session)
+        people = await store.members(session, period=period)
         behind = await store.outstanding(session, period.key, people)
     names = {member.staff_id: member.name for member in people}
     # Counted from now, not from the row's level: a reminder sent late says what is true.
@@ -116,7 +116,7 @@ async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) ->
 
 async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
     async with rt.sessions() as session:
-        people = await store.members(session)
+        people = await store.members(session, period=period)
         behind = await store.outstanding(session, period.key, people)
         directors = await org.staff_with_role(session, "director")
     by_id = {member.staff_id: member for member in people}
@@ -151,7 +151,7 @@ async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPe
 
 async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
     async with rt.sessions() as session:
-        people = await store.members(session)
+        people = await store.members(session, period=period)
         admins = await org.admin_telegram_ids(session, rt.settings.admin_user_ids)
     nobody_scores = hearts.unassigned(people)
     if not nobody_scores:

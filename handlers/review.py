@@ -165,7 +165,7 @@ async def load_board(rt: Runtime, key: str) -> Board | None:
         period = await store.get_period(session, key)
         if period is None:
             return None
-        people = await store.members(session)
+        people = await store.members(session, period=period)
         items = await store.with_scores(session, await store.evaluations_in(session, key))
         departments = {d.code: d for d in await org.list_departments(session)}
         names = {member.staff_id: member.name for member in people}

@@ -160,7 +160,7 @@ class ListView:
 
 async def _list_view(rt: Runtime, caller: Caller, period: EvaluationPeriod) -> ListView:
     async with rt.sessions() as session:
-        members = await store.members(session)
+        members = await store.members(session, period=period)
         evaluations = await store.evaluations_in(session, period.key)
         departments = {
             d.code: d.name_in(caller.language) for d in await org.list_departments(session)
@@ -431,8 +431,8 @@ async def _first_period(rt: Runtime, staff_id: int) -> EvaluationPeriod:
     """The oldest unsigned period where the caller still has someone to score, else this
     month's: a returned evaluation from last month is not forgotten once a new month opens."""
     async with rt.sessions() as session:
-        members = await store.members(session)
         for period in await store.list_periods(session, statuses=hearts.UNSIGNED):
+            members = await store.members(session, period=period)
             evaluations = await store.evaluations_in(session, period.key)
             if to_score(staff_id, members, evaluations, period.status):
                 return period
@@ -510,7 +510,7 @@ async def _pick(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
             return Outcome(caller.toast("common.stale_button"))
         evaluation = await store.evaluation_of(session, key, evaluee_id)
         if evaluation is None:
-            members = await store.members(session)
+            members = await store.members(session, period=period)
             evaluee = next((m for m in members if m.staff_id == evaluee_id), None)
             if evaluee is None or not hearts.can_score(staff_id, evaluee, members):
                 return Outcome(caller.toast("score.not_yours"))
@@ -527,7 +527,7 @@ async def _pick(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
                 now=now,
             )
         if evaluation.evaluator_id != staff_id:
-            members = await store.members(session)
+            members = await store.members(session, period=period)
             evaluee = next((m for m in members if m.staff_id == evaluee_id), None)
             if evaluee is not None and hearts.takes_over(
                 staff_id, evaluee, evaluation.evaluator_id, members

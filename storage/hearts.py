@@ -51,8 +51,12 @@ EDITABLE = (EVALUATION_DRAFT, EVALUATION_RETURNED)
 # --- the organisation, as the rules see it -------------------------------------------------
 
 
-async def members(session: AsyncSession) -> list[hearts.Member]:
-    """Everyone who is or was staff, with their roles, in two queries."""
+async def members(
+    session: AsyncSession, *, period: EvaluationPeriod | None = None
+) -> list[hearts.Member]:
+    """Everyone who is or was staff, with their roles, in two queries. With a `period`,
+    people added after it ended are marked so: they were not there to be scored. (Added
+    after it was opened, too: a month opened late to record it holds everyone known then.)"""
     people = await session.exec(
         select(Staff).where(col(Staff.status).in_((STATUS_ACTIVE, STATUS_INACTIVE)))
     )
@@ -69,6 +73,8 @@ async def members(session: AsyncSession) -> list[hearts.Member]:
             roles=frozenset(roles.get(s.id or 0, ())),
             reports_to=s.reports_to_id,
             active=s.status == STATUS_ACTIVE,
+            joined_later=period is not None
+            and s.created_at > max(period.ends_at, period.opened_at),
         )
         for s in staff
     ]

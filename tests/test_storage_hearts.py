@@ -301,3 +301,33 @@ async def test_reopening_a_closed_period_plans_its_reminders_again(
         ("late", 0, deadline),
         ("remind", 0, deadline - timedelta(days=1)),
     ]
+
+
+async def test_someone_who_joined_after_a_month_is_not_behind_for_it(
+    sessions: SessionFactory,
+) -> None:
+    ids = await people(sessions)
+    december_3 = hearts.scoring_starts(PERIOD, ZONE) + timedelta(days=2)
+    async with sessions() as session:
+        november, _ = await store.open_period(session, PERIOD, now=NOW, zone=ZONE)
+        newcomer = Staff(
+            name="Nina",
+            department_code="hk",
+            status=STATUS_ACTIVE,
+            reports_to_id=ids["Hannah"],
+            created_at=december_3,
+        )
+        session.add(newcomer)
+        await session.flush()
+        session.add(StaffRole(staff_id=newcomer.id or 0, role="staff"))
+        await session.commit()
+        in_november = await store.members(session, period=november)
+        today = await store.members(session)
+        behind = await store.outstanding(session, PERIOD, in_november)
+    nina = newcomer.id or 0
+    assert [m.staff_id for m in hearts.evaluees_of(ids["Hannah"], in_november)] == [
+        ids["Sam"],
+        ids["Sue"],
+    ]
+    assert nina in [m.staff_id for m in hearts.evaluees_of(ids["Hannah"], today)]
+    assert behind == [store.Outstanding(ids["Hannah"], (ids["Sam"], ids["Sue"]))]
