@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -247,11 +247,21 @@ async def sign_period(session: AsyncSession, key: str, *, by: int, now: datetime
     allowed, _ = hearts.can_sign(period.status, statuses)
     if not allowed:
         return False
+
+    # The rules again, in the statement itself: nothing submitted or returned a moment ago
+    # slips into a signed period.
+    def in_period(*statuses: str) -> Any:
+        return exists().where(
+            col(Evaluation.period_key) == key, col(Evaluation.status).in_(statuses)
+        )
+
     outcome = await session.exec(
         update(EvaluationPeriod)
         .where(
             col(EvaluationPeriod.key) == key,
             col(EvaluationPeriod.status).in_((PERIOD_OPEN, PERIOD_CLOSED)),
+            ~in_period(EVALUATION_SUBMITTED, EVALUATION_RETURNED),
+            in_period(EVALUATION_CONFIRMED),
         )
         .values(status=PERIOD_SIGNED, signed_by=by, signed_at=now)
     )
@@ -398,14 +408,23 @@ async def _move(
     from_statuses: Sequence[str],
     now: datetime,
     by_evaluator: bool = True,
+    period_in: Sequence[str] = (PERIOD_OPEN, PERIOD_CLOSED),
     **values: object,
 ) -> bool:
-    """One conditional update of an evaluation; True when it was in the expected state.
+    """One conditional update of an evaluation; True when it was in the expected state,
+    its period too (never signed): checked in the same statement, so nothing lands in a
+    period signed a moment before.
 
     `updated_at` is when its evaluator last worked on it (the draft whose comment the next
     typed text is): the director's moves leave it alone."""
+    period_allows = exists().where(
+        col(EvaluationPeriod.key) == col(Evaluation.period_key),
+        col(EvaluationPeriod.status).in_(period_in),
+    )
     query = update(Evaluation).where(
-        col(Evaluation.id) == evaluation_id, col(Evaluation.status).in_(from_statuses)
+        col(Evaluation.id) == evaluation_id,
+        col(Evaluation.status).in_(from_statuses),
+        period_allows,
     )
     if from_step is not None:
         query = query.where(col(Evaluation.step) == from_step)
@@ -525,6 +544,7 @@ async def submit(
         from_step=hearts.STEP_SUMMARY,
         from_statuses=allowed,
         now=now,
+        period_in=(period_status,),
         status=EVALUATION_SUBMITTED,
         submitted_at=now,
     ):

@@ -331,3 +331,25 @@ async def test_someone_who_joined_after_a_month_is_not_behind_for_it(
     ]
     assert nina in [m.staff_id for m in hearts.evaluees_of(ids["Hannah"], today)]
     assert behind == [store.Outstanding(ids["Hannah"], (ids["Sam"], ids["Sue"]))]
+
+
+async def test_nothing_lands_in_a_period_signed_a_moment_before(sessions: SessionFactory) -> None:
+    """A handler that read the period as open just before the GM signed still cannot submit,
+    confirm or return into it: the statement itself checks the period."""
+    ids = await people(sessions)
+    sam = await scored_draft(sessions, ids, "Sam")
+    sue = await scored_draft(sessions, ids, "Sue")
+    async with sessions() as session:
+        assert await store.submit(session, sam, by=ids["Hannah"], now=NOW, period_status="open")
+        assert await store.confirm(session, sam, by=ids["Diana"], now=NOW)
+        assert await store.sign_period(session, PERIOD, by=ids["George"], now=NOW)
+        assert not await store.submit(
+            session, sue, by=ids["Hannah"], now=NOW, period_status="open"
+        )
+        assert not await store.record_score(
+            session, sue, expected_step="s", heart="warmth", score=1, next_step="s", now=NOW
+        )
+        statuses = {e.id: e.status for e in await store.evaluations_in(session, PERIOD)}
+        events = [e.kind for e in await store.history(session, sue)]
+    assert statuses == {sam: "confirmed", sue: "draft"}
+    assert events == ["started"]
