@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import hearts
+from storage import outbox
 from storage.models import (
     EVAL_LATE,
     EVAL_REMIND,
@@ -32,9 +33,6 @@ from storage.models import (
     PERIOD_SIGNED,
     REMINDER_CANCELLED,
     REMINDER_PENDING,
-    REMINDER_SENDING,
-    REMINDER_SENT,
-    REMINDER_UNCERTAIN,
     STATUS_ACTIVE,
     STATUS_INACTIVE,
     Evaluation,
@@ -673,57 +671,17 @@ async def take_over(
 async def claim_due_reminders(
     session: AsyncSession, *, now: datetime, limit: int = 1
 ) -> list[EvaluationReminder]:
-    """Due rows, each claimed by one conditional update: two senders never send one twice."""
-    result = await session.exec(
-        select(EvaluationReminder.id)
-        .where(
-            col(EvaluationReminder.state) == REMINDER_PENDING,
-            col(EvaluationReminder.due_at) <= now,
-        )
-        .order_by(col(EvaluationReminder.due_at), col(EvaluationReminder.id))
-        .limit(limit)
-    )
-    claimed = []
-    for reminder_id in result.all():
-        outcome = await session.exec(
-            update(EvaluationReminder)
-            .where(
-                col(EvaluationReminder.id) == reminder_id,
-                col(EvaluationReminder.state) == REMINDER_PENDING,
-            )
-            .values(state=REMINDER_SENDING, claimed_at=now)
-        )
-        if outcome.rowcount == 1:
-            claimed.append(reminder_id)
-    await session.commit()
-    if not claimed:
-        return []
-    rows = await session.exec(
-        select(EvaluationReminder).where(col(EvaluationReminder.id).in_(claimed))
-    )
-    return sorted(rows.all(), key=lambda r: (r.due_at, r.id or 0))
+    """Due rows, each claimed once (storage.outbox): two senders never send one twice."""
+    return await outbox.claim_due(session, EvaluationReminder, now=now, limit=limit)
 
 
 async def finish_reminder(session: AsyncSession, *, reminder_id: int, now: datetime) -> None:
-    await session.exec(
-        update(EvaluationReminder)
-        .where(col(EvaluationReminder.id) == reminder_id)
-        .values(state=REMINDER_SENT, sent_at=now)
-    )
-    await session.commit()
+    await outbox.finish(session, EvaluationReminder, row_id=reminder_id, now=now)
 
 
 async def interrupted_reminders(session: AsyncSession) -> list[EvaluationReminder]:
     """Rows a previous run claimed and never finished: marked uncertain, never resent."""
-    result = await session.exec(
-        select(EvaluationReminder).where(col(EvaluationReminder.state) == REMINDER_SENDING)
-    )
-    rows = list(result.all())
-    for row in rows:
-        row.state = REMINDER_UNCERTAIN
-        session.add(row)
-    await session.commit()
-    return rows
+    return list(await outbox.interrupted(session, EvaluationReminder))
 
 
 async def reminders_of(session: AsyncSession, period_key: str) -> list[EvaluationReminder]:

@@ -16,13 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notice import Notice
 from bot.reception import PlannedTask, encode_escalation
+from storage import outbox
 from storage.models import (
     OPEN_VISIT_STATUSES,
     REMINDER_CANCELLED,
     REMINDER_PENDING,
-    REMINDER_SENDING,
-    REMINDER_SENT,
-    REMINDER_UNCERTAIN,
     TASK_CANCELLED,
     TASK_DONE,
     TASK_PENDING,
@@ -685,49 +683,15 @@ async def close_visit(
 async def claim_due_reminders(
     session: AsyncSession, *, now: datetime, limit: int = 50
 ) -> list[Reminder]:
-    """Reminders due by `now`, each claimed by one conditional update so that two senders
-    (two ticks, or two bot processes) never both send the same one."""
-    result = await session.exec(
-        select(Reminder.id)
-        .where(col(Reminder.state) == REMINDER_PENDING, col(Reminder.due_at) <= now)
-        .order_by(col(Reminder.due_at), col(Reminder.id))
-        .limit(limit)
-    )
-    claimed = []
-    for reminder_id in result.all():
-        outcome = await session.exec(
-            update(Reminder)
-            .where(col(Reminder.id) == reminder_id, col(Reminder.state) == REMINDER_PENDING)
-            .values(state=REMINDER_SENDING, claimed_at=now)
-        )
-        if outcome.rowcount == 1:
-            claimed.append(reminder_id)
-    await session.commit()
-    if not claimed:
-        return []
-    rows = await session.exec(select(Reminder).where(col(Reminder.id).in_(claimed)))
-    return sorted(rows.all(), key=lambda r: (r.due_at, r.id or 0))
+    """Reminders due by `now`, each claimed by one conditional update (storage.outbox) so
+    that two senders (two ticks, or two bot processes) never both send the same one."""
+    return await outbox.claim_due(session, Reminder, now=now, limit=limit)
 
 
 async def finish_reminder(
     session: AsyncSession, *, reminder_id: int, now: datetime, late: bool
 ) -> None:
-    await session.exec(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id)
-        .values(state=REMINDER_SENT, sent_at=now, late=late)
-    )
-    await session.commit()
-
-
-async def release_reminder(session: AsyncSession, *, reminder_id: int) -> None:
-    """Telegram refused outright (nothing was delivered): try again on the next tick."""
-    await session.exec(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.state) == REMINDER_SENDING)
-        .values(state=REMINDER_PENDING, claimed_at=None)
-    )
-    await session.commit()
+    await outbox.finish(session, Reminder, row_id=reminder_id, now=now, late=late)
 
 
 async def interrupted_reminders(session: AsyncSession) -> list[Reminder]:
@@ -735,13 +699,7 @@ async def interrupted_reminders(session: AsyncSession) -> list[Reminder]:
 
     They are marked uncertain, never resent, and returned so a person can be told.
     """
-    result = await session.exec(select(Reminder).where(col(Reminder.state) == REMINDER_SENDING))
-    rows = list(result.all())
-    for row in rows:
-        row.state = REMINDER_UNCERTAIN
-        session.add(row)
-    await session.commit()
-    return rows
+    return list(await outbox.interrupted(session, Reminder))
 
 
 async def reminders_of(session: AsyncSession, visit_id: int) -> list[Reminder]:
