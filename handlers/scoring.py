@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -72,6 +73,7 @@ from storage.models import Evaluation, EvaluationPeriod
 PAGE_SIZE = 8
 MAX_COMMENT = 500
 SUMMARY_COMMENT = 200
+COMMENT_WAITS = timedelta(hours=12)  # how long typed text still answers a comment question
 MARKS = {hearts.DRAFT: "✎ ", hearts.RETURNED: "↩ "}
 DONE = (hearts.SUBMITTED, hearts.CONFIRMED)
 
@@ -912,6 +914,10 @@ async def take_typed_text(update: Update, context: Context, *, replying: bool = 
     async with rt.sessions() as session:
         waiting = await store.waiting_for_text(session, staff_id)
         latest = waiting or await store.latest_editable(session, staff_id)
+    if waiting is not None and rt.clock() - waiting.updated_at > COMMENT_WAITS:
+        # A question left open overnight (Save draft at a comment) does not swallow
+        # whatever the person types days later: /score asks it again.
+        waiting = None
     draft = await _draft(rt, latest.id or 0) if latest is not None else None
     # A draft its period no longer lets anyone change does not hold on to the chat's text.
     if draft is None or refusal(draft.evaluation, draft.period, staff_id) is not None:

@@ -697,3 +697,28 @@ async def test_a_comment_written_for_a_low_score_can_be_removed_when_the_score_c
     assert sam is not None
     assert sam.comments == {}
     assert sam.scores["warmth"] == 5
+
+
+async def test_a_comment_question_left_overnight_does_not_take_the_next_days_text(
+    evaluation: EvaluationHotel, sandbox: Sandbox, runtime: Runtime, clock: FakeClock
+) -> None:
+    hannah = evaluation["Hannah"]
+    listing = await evaluation.say("Hannah", "/score")
+    mid = listing["message_id"]
+    await press(sandbox, hannah, mid, label="Sam Staff · Housekeeping")
+    await press(sandbox, hannah, mid, label=score_label(runtime, "en", 2))
+    await press(sandbox, hannah, mid, label="💾 Save draft")
+    clock.advance(hours=13)
+    answer = await evaluation.say("Hannah", "good morning")
+    assert answer["text"] == seen(runtime, "en", "score.use_buttons")
+    sam = await evaluation_of(runtime, evaluation.id_of("Sam"))
+    assert sam is not None
+    assert sam.comments == {}
+    assert sam.evaluation.step == "c:0"
+    # /score asks the question again, and the answer to it counts.
+    listing = await evaluation.say("Hannah", "/score")
+    await press(sandbox, hannah, listing["message_id"], label="✎ Sam Staff · Housekeeping")
+    await evaluation.say("Hannah", "Unsure with guests at check-in.")
+    sam = await evaluation_of(runtime, evaluation.id_of("Sam"))
+    assert sam is not None
+    assert sam.comments == {"confidence": "Unsure with guests at check-in."}
