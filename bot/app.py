@@ -124,6 +124,7 @@ def build_application(
             CommandHandler("arrival", visit_handlers.arrival_command),
             CommandHandler("cancelvisit", visit_handlers.cancel_visit_command),
             CommandHandler("complete", visit_handlers.complete_command),
+            CallbackQueryHandler(visit_handlers.close_button, pattern=callbacks.pattern("vc")),
             CommandHandler("export", visit_handlers.export_command),
             # Six-hearts evaluation: private conversations (a group gets one line saying so).
             CommandHandler("score", scoring.score_command),

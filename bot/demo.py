@@ -223,6 +223,8 @@ async def _script(
     await press(bell_head, "bell", "贵宾抵达", "✅ 完成")
     await scene("CS closes and archives the reception")
     await sandbox.send_message(cs_agent, text="/complete 1")
+    ask = await sandbox.wait_for_message(cs_agent, contains="#1", timeout=30)
+    await sandbox.press_button(cs_agent, None, ask["message_id"], data="vc:done:1")
     status = "?"
     for _ in range(300):
         async with runtime.sessions() as session:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 LANGUAGE = "lang"  # lang:set:<zh|en|auto>
 REGISTER = "reg"  # reg:dept:<code> | reg:ok:<staff_id> | reg:no:<staff_id>
 STAFF = "st"  # st:page:<n> | st:view:<id> | st:role:<id>:<role> | st:dept:<id>[:<code>] | …
+CLOSE_VISIT = "vc"  # vc:done:<visit> | vc:off:<visit> | vc:keep:<visit> (handlers.visits)
 SCORE = "hs"  # the /score conversation (handlers.scoring)
 REVIEW = "hr"  # the director's /review (handlers.review)
 SIGN = "hg"  # the GM's /sign (handlers.review)

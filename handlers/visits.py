@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.archive import (
     ArchivedCheck,
@@ -33,6 +33,7 @@ from handlers.base import (
     language_for,
     plain,
     pressed_message,
+    replace_buttons,
     reply,
     runtime,
     send_private,
@@ -337,36 +338,96 @@ async def _tell_departments_of_new_times(
 
 
 async def cancel_visit_command(update: Update, context: Context) -> None:
-    """/cancelvisit <visit>: every department with a task hears once; reminders stop."""
-    await _close(update, context, cancelled=True)
+    """/cancelvisit <visit>: asks to confirm; then every department with a task hears once
+    and the reminders stop."""
+    await _ask_to_close(update, context, cancelled=True)
 
 
 async def complete_command(update: Update, context: Context) -> None:
-    """/complete <visit>: closes the reception and archives it (CS, duty manager)."""
-    await _close(update, context, cancelled=False)
+    """/complete <visit>: asks to confirm; then closes the reception and archives it."""
+    await _ask_to_close(update, context, cancelled=False)
 
 
-async def _close(update: Update, context: Context, *, cancelled: bool) -> None:
-    rt = runtime(context)
+def _close_refusal(caller: Caller, visit: Visit, *, cancelled: bool) -> str | None:
+    """Why the caller may not close this visit now (a sentence), or None."""
+    mine = visit.announced_by == caller.staff_id
+    if cancelled and not can_manage_visit(caller.person, announced_by_them=mine):
+        return caller.t("visit.manage_not_allowed")
+    if not cancelled and not can_cross_check(caller.person):
+        return caller.t("visit.complete_not_allowed")
+    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED):
+        return caller.t("visit.already_closed", visit=visit.id)
+    if not cancelled and visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
+        # Only a reception that took place is archived; a notice is withdrawn instead.
+        return caller.t("visit.complete_not_confirmed", visit=visit.id)
+    return None
+
+
+async def _ask_to_close(update: Update, context: Context, *, cancelled: bool) -> None:
+    """Closing is final and tells everyone: one more press confirms it."""
     caller = await identify(update, context)
     usage = "visit.cancel_usage" if cancelled else "visit.complete_usage"
     visit = await _visit_from_args(update, context, caller, usage)
     if visit is None:
         return
-    mine = visit.announced_by == caller.staff_id
-    if cancelled and not can_manage_visit(caller.person, announced_by_them=mine):
-        await reply(update, caller.t("visit.manage_not_allowed"))
+    refusal = _close_refusal(caller, visit, cancelled=cancelled)
+    if refusal is not None:
+        await reply(update, refusal)
         return
-    if not cancelled and not can_cross_check(caller.person):
-        await reply(update, caller.t("visit.complete_not_allowed"))
+    guest = " · ".join(p for p in (visit.guest, visit.company) if p)
+    action = "off" if cancelled else "done"
+    yes = caller.t("visit.cancel_yes" if cancelled else "visit.complete_yes", visit=visit.id)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    plain(yes), callback_data=callbacks.encode("vc", action, visit.id or 0)
+                ),
+                InlineKeyboardButton(
+                    plain(caller.t("visit.keep_open")),
+                    callback_data=callbacks.encode("vc", "keep", visit.id or 0),
+                ),
+            ]
+        ]
+    )
+    ask = "visit.cancel_ask" if cancelled else "visit.complete_ask"
+    await reply(update, caller.t(ask, visit=visit.id, guest=guest), reply_markup=markup)
+
+
+async def close_button(update: Update, context: Context) -> None:
+    """The answer to "close visit #12?": every rule is checked again for whoever pressed."""
+    rt = runtime(context)
+    query = update.callback_query
+    assert query is not None
+    caller = await identify(update, context)
+    data = callbacks.parse(query.data)
+    visit_id = data.int_arg(0) if data else None
+    if data is None or visit_id is None or data.action not in ("done", "off", "keep"):
+        await query.answer(caller.toast("common.stale_button"))
         return
-    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED):
-        await reply(update, caller.t("visit.already_closed", visit=visit.id))
+    async with rt.sessions() as session:
+        visit = await visits.get_visit(session, visit_id)
+    if visit is None:
+        await query.answer(caller.toast("common.stale_button"))
         return
-    if not cancelled and visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
-        # Only a reception that took place is archived; a notice is withdrawn instead.
-        await reply(update, caller.t("visit.complete_not_confirmed", visit=visit.id))
+    if data.action == "keep":
+        await replace_buttons(update, None, note=caller.t("visit.kept_open"))
+        await query.answer()
         return
+    cancelled = data.action == "off"
+    refusal = _close_refusal(caller, visit, cancelled=cancelled)
+    if refusal is not None:
+        await query.answer(plain(refusal), show_alert=True)
+        return
+    await replace_buttons(update, None)
+    await query.answer()
+    await _close(update, context, caller, visit, cancelled=cancelled)
+
+
+async def _close(
+    update: Update, context: Context, caller: Caller, visit: Visit, *, cancelled: bool
+) -> None:
+    rt = runtime(context)
     assert visit.id is not None
     assert caller.staff_id is not None
     now = rt.clock()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import Runtime
+from handlers.base import plain
 from sandbox import Sandbox
 from tests.e2e.conftest import FakeClock, Hotel, eventually, seen
 from tests.e2e.reception import PASTED_EN, PASTED_ZH, Reception, reception_hotel
@@ -651,8 +652,18 @@ async def test_visits_are_listed_completed_archived_and_exported(
     )
     await sandbox.wait_idle()
     assert (await reception.visit(visit_id)).status == "arrived"
-    # In a group, /complete works too but the archive document stays private.
+    # /complete asks first (it cannot be undone); "Keep it open" changes nothing.
     await sandbox.send_message(sophie, text=f"/complete {visit_id}")
+    ask = await sandbox.wait_for_message(sophie)
+    assert ask["text"] == seen(
+        runtime, "en", "visit.complete_ask", visit=visit_id, guest="Mr. Wang Jun · Huadong Group"
+    )
+    query = await sandbox.press_button(sophie, None, ask["message_id"], label="Keep it open")
+    await sandbox.wait_callback_answer(query)
+    assert (await reception.visit(visit_id)).status == "arrived"
+    await sandbox.send_message(sophie, text=f"/complete {visit_id}")
+    ask = await sandbox.wait_for_message(sophie)
+    await sandbox.press_button(sophie, None, ask["message_id"], data=f"vc:done:{visit_id}")
     done = await sandbox.wait_for_message(sophie)
     assert done["text"] == seen(runtime, "en", "visit.completed_done", visit=visit_id)
     document = await sandbox.wait_for_message(sophie)
@@ -703,6 +714,15 @@ async def test_a_called_off_visit_tells_every_department_once_and_stops_reminder
     )
     manager = reception.people["duty_manager"]
     await sandbox.send_message(manager, text=f"/cancelvisit {visit_id}")
+    ask = await sandbox.wait_for_message(manager, contains=f"#{visit_id}")
+    # Asking changes nothing yet; forged presses on the question change nothing either.
+    assert (await reception.visit(visit_id)).status == "confirmed"
+    for forged in ("vc:off:999999", "vc:off", f"vc:burn:{visit_id}"):
+        query = await sandbox.press_raw(manager, None, ask["message_id"], forged)
+        refused = await sandbox.wait_callback_answer(query)
+        assert refused["text"] == plain(seen(runtime, "zh", "common.stale_button"))
+    assert (await reception.visit(visit_id)).status == "confirmed"
+    await sandbox.press_button(manager, None, ask["message_id"], data=f"vc:off:{visit_id}")
     await sandbox.wait_for_message(manager, contains=f"#{visit_id}")
     notice = seen(
         runtime,
@@ -779,6 +799,8 @@ async def test_a_notice_being_checked_stays_with_cs_and_management(
         runtime, "en", "visit.complete_not_allowed"
     )
     await sandbox.send_message(mona, text=f"/cancelvisit {visit_id}")
+    ask = await sandbox.wait_for_message(mona, contains=f"#{visit_id}")
+    await sandbox.press_button(mona, None, ask["message_id"], data=f"vc:off:{visit_id}")
     await sandbox.wait_for_message(mona, contains=f"#{visit_id}")
     await sandbox.wait_idle()
     assert sandbox.pinned(reception.chat("cs")) == []
