@@ -320,6 +320,17 @@ async def _to_group(bot: Bot, rt: Runtime, department: str, text: str) -> int:
         return 0
 
 
+def _header_of(rt: Runtime, language: str, kind: str, reminded: Reminder | None) -> str:
+    """A redrawn message keeps the header it was sent with: a reminder sent late still
+    says how late it was."""
+    if kind == "assignment":
+        return rt.catalog.text(language, "task.header.assign")
+    if reminded is not None and reminded.late and reminded.sent_at is not None:
+        minutes = round((reminded.sent_at - reminded.due_at).total_seconds() / 60)
+        return rt.catalog.text(language, "task.header.remind_late", minutes=minutes)
+    return rt.catalog.text(language, "task.header.remind")
+
+
 async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
     """Redraw every message carrying this task's buttons, so no copy shows stale state."""
     now = rt.clock()
@@ -331,13 +342,13 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
         assert visit is not None
         items = await visits.items_of(session, task_id)
         sent = await visits.messages_of(session, task_id)
+        reminded = await visits.last_reminder_sent(session, task_id)
     # Only each department's latest copy (a reminder supersedes the assignment) is redrawn:
     # every edit counts against the group's twenty messages a minute. Older copies keep
     # working buttons; a press on one redraws the latest.
     latest = {message.department: message for message in sent}
     for message in latest.values():
-        key = "task.header.assign" if message.kind == "assignment" else "task.header.remind"
-        header = rt.catalog.text(language, key)
+        header = _header_of(rt, language, message.kind, reminded)
         text = await task_text(rt, language, task, visit, header=header, now=now)
         try:
             await bot.edit_message_text(

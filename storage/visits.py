@@ -21,6 +21,7 @@ from storage.models import (
     OPEN_VISIT_STATUSES,
     REMINDER_CANCELLED,
     REMINDER_PENDING,
+    REMINDER_SENT,
     TASK_CANCELLED,
     TASK_DONE,
     TASK_PENDING,
@@ -700,6 +701,20 @@ async def interrupted_reminders(session: AsyncSession) -> list[Reminder]:
     They are marked uncertain, never resent, and returned so a person can be told.
     """
     return list(await outbox.interrupted(session, Reminder))
+
+
+async def last_reminder_sent(session: AsyncSession, task_id: int) -> Reminder | None:
+    """The task's reminder that went out last (its `late` flag and times say how late)."""
+    result = await session.exec(
+        select(Reminder)
+        .where(
+            col(Reminder.task_id) == task_id,
+            col(Reminder.kind) == "remind",
+            col(Reminder.state) == REMINDER_SENT,
+        )
+        .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
+    )
+    return result.first()
 
 
 async def reminders_of(session: AsyncSession, visit_id: int) -> list[Reminder]:

@@ -289,6 +289,18 @@ async def test_a_restart_sends_the_overdue_reminder_late_and_nothing_twice(
             "sec", contains=seen(runtime, "zh", "task.header.remind_late", minutes=5)
         )
         assert "为贵宾车辆预留停车位" in late["text"]
+        # Claimed after the restart: the redrawn reminder still says it was sent late.
+        sec_head = reception.people["sec_head"]
+        query = await sandbox.press_button(
+            sec_head, reception.chat("sec"), late["message_id"], label="🙋 我来负责"
+        )
+        await sandbox.wait_callback_answer(query)
+        late_header = seen(runtime, "zh", "task.header.remind_late", minutes=5)
+        redrawn = await eventually(
+            lambda: sandbox.message(reception.chat("sec"), late["message_id"]),
+            lambda message: "马军" in message["text"],
+        )
+        assert late_header in redrawn["text"]
         await sandbox.wait_idle()
         clock.advance(minutes=5)
         await sandbox.wait_idle()
