@@ -415,14 +415,17 @@ def refusal(evaluation: Evaluation, period: EvaluationPeriod, staff_id: int) -> 
     return "score.refused.closed"
 
 
-async def _editable(rt: Runtime, caller: Caller, staff_id: int, evaluation_id: int) -> Draft | str:
-    """The draft, re-read, if the caller may change it now; else the toast saying why."""
-    draft = await _draft(rt, evaluation_id)
+async def _editable(
+    rt: Runtime, caller: Caller, staff_id: int, evaluation_id: int | None
+) -> Draft | Outcome:
+    """The pressed draft, re-read, if the caller may change it now; else the answer saying
+    why (a missing or forged id is a stale button)."""
+    draft = await _draft(rt, evaluation_id) if evaluation_id is not None else None
     if draft is None:
-        return caller.toast("common.stale_button")
+        return Outcome(caller.toast("common.stale_button"))
     why = refusal(draft.evaluation, draft.period, staff_id)
     if why is not None:
-        return caller.toast(why)
+        return Outcome(caller.toast(why))
     return draft
 
 
@@ -550,7 +553,7 @@ async def _pick(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
         why = refusal(evaluation, period, staff_id)
         if why is not None:
             return Outcome(caller.toast(why))
-        # Picked last, so the comment typed next is this draft's (see waiting_for_text).
+        # Picked last, so the comment typed next is this draft's (see take_typed_text).
         await store.move_step(
             session,
             evaluation.id or 0,
@@ -583,12 +586,13 @@ async def _repaired(rt: Runtime, caller: Caller, draft: Draft) -> Screen:
 
 async def _set(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
     """A 1–5 press on a heart: saved if the draft still waits for that heart's score."""
-    evaluation_id, index, score = data.int_arg(0), data.int_arg(1), data.int_arg(2)
-    if evaluation_id is None or index is None or score is None:
+    index, score = data.int_arg(1), data.int_arg(2)
+    if index is None or score is None:
         return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
+    evaluation_id = draft.item.id
     rules = draft.rules
     step = hearts.parse_step(draft.evaluation.step, rules)
     if step is None or step.kind not in ("h", "x") or step.index != index:
@@ -639,13 +643,13 @@ async def _clear(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Cal
 async def _leave_comment(
     rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback, *, remove: bool
 ) -> Outcome:
-    evaluation_id = data.int_arg(0)
     which = data.args[1] if len(data.args) == 2 else ""
-    if evaluation_id is None or not (which == "o" or (which[:1] == "c" and which[1:].isdigit())):
+    if not (which == "o" or (which[:1] == "c" and which[1:].isdigit())):
         return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
+    evaluation_id = draft.item.id
     rules = draft.rules
     expected = hearts.STEP_OVERALL if which == "o" else hearts.step_comment(int(which[1:]))
     if draft.evaluation.step != expected:
@@ -676,23 +680,17 @@ async def _leave_comment(
 
 async def _save(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
     """Leave the draft as it is: the buttons go, /score picks it up again."""
-    evaluation_id = data.int_arg(0)
-    if evaluation_id is None:
-        return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
     return Outcome(note=caller.t("score.saved"))
 
 
 async def _change(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
     """From the summary: which heart to change."""
-    evaluation_id = data.int_arg(0)
-    if evaluation_id is None:
-        return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
     if draft.evaluation.step != hearts.STEP_SUMMARY:
         return Outcome(caller.toast("score.stale"))
     return Outcome(screen=_choose_screen(caller, draft))
@@ -702,12 +700,13 @@ async def _change_heart(
     rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback
 ) -> Outcome:
     """A heart chosen to change: its 1–5 again (step "x:i")."""
-    evaluation_id, index = data.int_arg(0), data.int_arg(1)
-    if evaluation_id is None or index is None:
+    index = data.int_arg(1)
+    if index is None:
         return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
+    evaluation_id = draft.item.id
     if index >= len(draft.rules.hearts):
         return Outcome(caller.toast("common.stale_button"))
     if draft.evaluation.step != hearts.STEP_SUMMARY:
@@ -725,12 +724,10 @@ async def _change_heart(
 
 async def _back(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
     """Back to the summary, from choosing a heart or from changing one unchanged."""
-    evaluation_id = data.int_arg(0)
-    if evaluation_id is None:
-        return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
+    evaluation_id = draft.item.id
     step = draft.evaluation.step
     if step == hearts.STEP_SUMMARY:
         return Outcome(screen=_step_screen(caller, draft))
@@ -745,12 +742,10 @@ async def _back(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
 
 async def _submit(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Callback) -> Outcome:
     """Send the evaluation to the director; then the next person, or everyone is done."""
-    evaluation_id = data.int_arg(0)
-    if evaluation_id is None:
-        return Outcome(caller.toast("common.stale_button"))
-    draft = await _editable(rt, caller, staff_id, evaluation_id)
-    if isinstance(draft, str):
-        return Outcome(draft)
+    draft = await _editable(rt, caller, staff_id, data.int_arg(0))
+    if isinstance(draft, Outcome):
+        return draft
+    evaluation_id = draft.item.id
     evaluation, rules, period = draft.evaluation, draft.rules, draft.period
     if evaluation.step != hearts.STEP_SUMMARY:
         return Outcome(caller.toast("score.stale"))
@@ -912,17 +907,18 @@ async def take_typed_text(update: Update, context: Context, *, replying: bool = 
     if staff_id is None or message is None or message.text is None:
         return False
     async with rt.sessions() as session:
-        waiting = await store.waiting_for_text(session, staff_id)
-        latest = waiting or await store.latest_editable(session, staff_id)
-    if waiting is not None and rt.clock() - waiting.updated_at > COMMENT_WAITS:
-        # A question left open overnight (Save draft at a comment) does not swallow
-        # whatever the person types days later: /score asks it again.
-        waiting = None
+        latest = await store.latest_editable(session, staff_id)
     draft = await _draft(rt, latest.id or 0) if latest is not None else None
     # A draft its period no longer lets anyone change does not hold on to the chat's text.
     if draft is None or refusal(draft.evaluation, draft.period, staff_id) is not None:
         return False
-    if waiting is None:
+    rules = draft.rules
+    step = hearts.parse_step(draft.evaluation.step, rules)
+    # The draft the evaluator touched last waits for a comment; but a question left open
+    # overnight (Save draft at a comment) does not swallow whatever they type days later:
+    # /score asks it again.
+    fresh = rt.clock() - draft.evaluation.updated_at <= COMMENT_WAITS
+    if step is None or not step.wants_text or not fresh:
         if replying:
             return False
         await reply(update, caller.t("score.use_buttons"))
@@ -930,11 +926,6 @@ async def take_typed_text(update: Update, context: Context, *, replying: bool = 
     comment = message.text.strip()
     if not 1 <= len(comment) <= MAX_COMMENT:
         await reply(update, caller.t("score.comment_length", max=MAX_COMMENT))
-        return True
-    rules = draft.rules
-    step = hearts.parse_step(draft.evaluation.step, rules)
-    if step is None or not step.wants_text:
-        await reply(update, caller.t("score.moved_on"))
         return True
     heart = rules.hearts[step.index] if step.kind == "c" and step.index is not None else None
     comments = {**draft.item.comments, heart: comment} if heart else draft.item.comments

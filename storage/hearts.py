@@ -621,22 +621,6 @@ async def history(session: AsyncSession, evaluation_id: int) -> list[EvaluationE
     return list(result.all())
 
 
-async def waiting_for_text(session: AsyncSession, evaluator_id: int) -> Evaluation | None:
-    """The evaluator's draft most recently moved to a step that wants typed text."""
-    result = await session.exec(
-        select(Evaluation)
-        .where(
-            col(Evaluation.evaluator_id) == evaluator_id,
-            col(Evaluation.status).in_(EDITABLE),
-        )
-        .order_by(col(Evaluation.updated_at).desc(), col(Evaluation.id).desc())
-    )
-    latest = result.first()
-    if latest is None or not (latest.step.startswith("c:") or latest.step == hearts.STEP_OVERALL):
-        return None
-    return latest
-
-
 async def take_over(
     session: AsyncSession,
     evaluation_id: int,
@@ -734,8 +718,8 @@ async def outstanding(
 
 
 async def latest_editable(session: AsyncSession, evaluator_id: int) -> Evaluation | None:
-    """The evaluator's draft or returned evaluation moved most recently (any period): where a
-    typed text that is not a comment tells them to use that conversation's buttons."""
+    """The evaluator's draft or returned evaluation they worked on last (any period): the
+    one a typed comment is for, if its step waits for one."""
     result = await session.exec(
         select(Evaluation)
         .where(
