@@ -120,30 +120,22 @@ def can_manage_visit(person: Person, *, announced_by_them: bool) -> bool:
 
 # Which commands /help lists for a role, in order; everyone gets the first group.
 COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
+# The duty manager and CS run receptions day to day, and are evaluated themselves.
+FRONT_DESK_COMMANDS = (
+    "vip",
+    "visits",
+    "visit",
+    "arrival",
+    "complete",
+    "cancelvisit",
+    "export",
+    "myscore",
+    "trend",
+)
 COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {
     "admin": ("staff", "roster", "bind", "unbind", "vip", "visits", "export", "period"),
-    "duty_manager": (
-        "vip",
-        "visits",
-        "visit",
-        "arrival",
-        "complete",
-        "cancelvisit",
-        "export",
-        "myscore",
-        "trend",
-    ),
-    "cs_agent": (
-        "vip",
-        "visits",
-        "visit",
-        "arrival",
-        "complete",
-        "cancelvisit",
-        "export",
-        "myscore",
-        "trend",
-    ),
+    "duty_manager": FRONT_DESK_COMMANDS,
+    "cs_agent": FRONT_DESK_COMMANDS,
     "director": ("vip", "visits", "export", "review", "scores", "trend"),
     "gm": ("vip", "visits", "export", "sign", "scores", "trend"),
     "ops_manager": ("visits", "visit", "score", "scores", "myscore", "trend"),

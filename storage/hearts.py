@@ -429,7 +429,10 @@ async def _move(
     if by_evaluator:
         values["updated_at"] = now
     outcome = await session.exec(query.values(**values))
-    return outcome.rowcount == 1
+    if outcome.rowcount != 1:
+        await session.rollback()  # nothing of the refused move stays in the session
+        return False
+    return True
 
 
 async def _put_score(
@@ -470,7 +473,6 @@ async def record_score(
         now=now,
         step=next_step,
     ):
-        await session.rollback()
         return False
     await _put_score(session, evaluation_id, heart, score=score)
     await session.commit()
@@ -503,7 +505,6 @@ async def record_comment(
         now=now,
         **values,
     ):
-        await session.rollback()
         return False
     if heart is not None and (comment or remove):
         await _put_score(session, evaluation_id, heart, comment=comment)
@@ -546,7 +547,6 @@ async def submit(
         status=EVALUATION_SUBMITTED,
         submitted_at=now,
     ):
-        await session.rollback()
         return False
     session.add(_event(evaluation_id, kind, by, now))
     await session.commit()
@@ -568,7 +568,6 @@ async def return_evaluation(
         return_reason=reason,
         step=hearts.STEP_SUMMARY,
     ):
-        await session.rollback()
         return False
     session.add(_event(evaluation_id, "returned", by, now, reason))
     await session.commit()
@@ -587,7 +586,6 @@ async def confirm(session: AsyncSession, evaluation_id: int, *, by: int, now: da
         confirmed_by=by,
         confirmed_at=now,
     ):
-        await session.rollback()
         return False
     session.add(_event(evaluation_id, "confirmed", by, now))
     await session.commit()
