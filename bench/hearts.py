@@ -32,6 +32,8 @@ from storage.models import STATUS_ACTIVE, Staff, StaffRole
 ZONE = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 NOW = datetime(2026, 12, 2, 2, tzinfo=UTC)
+# Everyone was on the staff before the period began.
+HIRED = datetime(2026, 10, 1, tzinfo=UTC)
 DEPARTMENTS = ("front", "hk", "eng", "sec", "bell", "fb", "cs")
 
 
@@ -45,7 +47,13 @@ async def timed(label: str, action: Callable[[], Awaitable[Any]]) -> Any:
 async def build_hotel(sessions: Any, count: int) -> tuple[int, list[int]]:
     """The people, in bulk; the ops manager's id and each head's id."""
     async with sessions() as session:
-        ops = Staff(name="Ops", status=STATUS_ACTIVE, department_code="mgmt")
+        ops = Staff(
+            name="Ops",
+            status=STATUS_ACTIVE,
+            department_code="mgmt",
+            created_at=HIRED,
+            updated_at=HIRED,
+        )
         session.add(ops)
         await session.flush()
         session.add(StaffRole(staff_id=ops.id or 0, role="ops_manager"))
@@ -59,6 +67,8 @@ async def build_hotel(sessions: Any, count: int) -> tuple[int, list[int]]:
                     status=STATUS_ACTIVE,
                     department_code=department,
                     reports_to_id=ops.id,
+                    created_at=HIRED,
+                    updated_at=HIRED,
                 )
                 session.add(head)
                 await session.flush()
@@ -71,6 +81,8 @@ async def build_hotel(sessions: Any, count: int) -> tuple[int, list[int]]:
                 status=STATUS_ACTIVE,
                 department_code=department,
                 reports_to_id=head_id,
+                created_at=HIRED,
+                updated_at=HIRED,
             )
             session.add(person)
             await session.flush()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- Organisation: departments -------------------------------------------------------------
@@ -45,7 +41,7 @@ class ChatBinding(SQLModel, table=True):
     thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     chat_title: str = Field(default="", max_length=256)
     bound_by: int = Field(sa_column=Column(BigInteger, nullable=False))
-    bound_at: datetime = Field(default_factory=utcnow)
+    bound_at: datetime
 
 
 # --- People ------------------------------------------------------------------------------------
@@ -84,8 +80,8 @@ class Staff(SQLModel, table=True):
     # Their Telegram app's language when last seen, for messages the bot sends first.
     telegram_language: str | None = Field(default=None, max_length=16)
     status: str = Field(default=STATUS_VISITOR, max_length=16, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
+    updated_at: datetime
 
 
 class StaffRole(SQLModel, table=True):
@@ -131,7 +127,7 @@ class Visit(SQLModel, table=True):
     requirements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     standard: str = Field(default="", max_length=8)
     announced_by: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
-    announced_at: datetime = Field(default_factory=utcnow)
+    announced_at: datetime
     checked_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     checked_at: datetime | None = None
     return_reason: str | None = Field(default=None, max_length=512)
@@ -248,7 +244,7 @@ class Problem(SQLModel, table=True):
     )
     text: str = Field(sa_column=Column(Text, nullable=False))
     reported_by: int = Field(sa_column=Column(ForeignKey("staff.id"), nullable=False))
-    reported_at: datetime = Field(default_factory=utcnow)
+    reported_at: datetime
     resolved_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     resolved_at: datetime | None = None
 
@@ -294,7 +290,7 @@ class VisitEvent(SQLModel, table=True):
     visit_id: int = Field(
         sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime
     actor_id: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     kind: str = Field(max_length=32)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -315,7 +311,7 @@ class PendingPrompt(SQLModel, table=True):
     telegram_user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str = Field(max_length=16)  # return_reason | problem
     ref_id: int
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 # --- Six-hearts evaluation: periods, evaluations, their history and reminders --------------
@@ -343,7 +339,7 @@ class EvaluationPeriod(SQLModel, table=True):
     comment_at_or_below: int = 2
     hearts: str = Field(max_length=128)  # the period's hearts, in order, comma-separated
     opened_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
-    opened_at: datetime = Field(default_factory=utcnow)
+    opened_at: datetime
     closed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     closed_at: datetime | None = None
     signed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
@@ -377,9 +373,9 @@ class Evaluation(SQLModel, table=True):
     overall_comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     overall_done: bool = False
     return_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
     # When its evaluator last worked on it: the draft the next typed comment is for.
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime
     submitted_at: datetime | None = None
     confirmed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     confirmed_at: datetime | None = None
@@ -409,7 +405,7 @@ class EvaluationEvent(SQLModel, table=True):
             ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime
     actor_id: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     kind: str = Field(max_length=16)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

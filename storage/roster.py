@@ -87,7 +87,7 @@ async def _upsert_people(
     for row in rows:
         staff = await _match(session, row)
         if staff is None:
-            staff = Staff(created_at=now)
+            staff = Staff(created_at=now, updated_at=now)
             created += 1
         elif staff.id is not None and staff.id in line_of:
             # e.g. one row by telegram id and another by username, both the same person

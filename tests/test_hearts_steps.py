@@ -9,6 +9,7 @@ from bot import hearts
 from bot.hearts import Member, PeriodRules, Step
 from handlers.scoring import to_score
 from storage.models import Evaluation
+from tests.conftest import NOW
 
 RULES = PeriodRules()
 ALL = dict.fromkeys(hearts.HEARTS, 4)
@@ -181,6 +182,8 @@ def evaluation(evaluee: int, status: str, evaluator: int = HEAD) -> Evaluation:
         evaluator_id=evaluator,
         department_code="hk",
         status=status,
+        created_at=NOW,
+        updated_at=NOW,
     )
 
 

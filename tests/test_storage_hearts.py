@@ -44,6 +44,8 @@ async def people(sessions: SessionFactory) -> dict[str, int]:
                 department_code="hk",
                 status=STATUS_ACTIVE,
                 reports_to_id=ids.get(boss) if boss else None,
+                created_at=NOW,
+                updated_at=NOW,
             )
             session.add(staff)
             await session.flush()
@@ -316,6 +318,7 @@ async def test_someone_who_joined_after_a_month_is_not_behind_for_it(
             status=STATUS_ACTIVE,
             reports_to_id=ids["Hannah"],
             created_at=december_3,
+            updated_at=december_3,
         )
         session.add(newcomer)
         await session.flush()

@@ -138,7 +138,15 @@ async def test_a_visitor_who_later_gets_a_roster_username_is_merged_into_that_ro
 
     async with sessions() as session:
         await org.greet_user(session, telegram_id=77, username=None, first_name="Dan", now=NOW)
-        session.add(Staff(username="dan_the_man", name="Dan Brown", status=STATUS_ACTIVE))
+        session.add(
+            Staff(
+                username="dan_the_man",
+                name="Dan Brown",
+                status=STATUS_ACTIVE,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         await session.commit()
         claimed = await org.greet_user(
             session, telegram_id=77, username="Dan_The_Man", first_name="Dan", now=NOW
