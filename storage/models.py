@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # --- Organisation: departments -------------------------------------------------------------
 
 
