@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -182,9 +183,41 @@ class SandboxClient:
         return result
 
     def inject_fault(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
-        """Make the next calls of a Bot API method fail (kind "429", "500" or "hang")."""
+        """Make the next calls of a Bot API method fail (kind "429", "500", "502", "hang",
+        "lost_reply"; see sandbox.server.FAULT_KINDS)."""
         body = {"method": method, "kind": kind, "count": count, "retry_after": retry_after}
         self._call("POST", "/faults", body)
+
+    def fault_rate(
+        self,
+        rate: float,
+        kinds: Sequence[str] = ("429", "500", "hang"),
+        *,
+        seed: int | None = None,
+        retry_after: int | tuple[int, int] = (1, 3),
+        methods: Sequence[str] | None = None,
+    ) -> None:
+        """Fail each Bot API call at random with probability ``rate`` (0 = off); see
+        ``Sandbox.fault_rate``."""
+        body: JSON = {
+            "rate": rate,
+            "kinds": list(kinds),
+            "seed": seed,
+            "retry_after": retry_after if isinstance(retry_after, int) else list(retry_after),
+        }
+        if methods is not None:
+            body["methods"] = list(methods)
+        self._call("POST", "/fault_rate", body)
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected so far (scripted and random)."""
+        result: dict[str, int] = self._call("GET", "/faults")["counts"]
+        return result
+
+    def fault_report(self) -> JSON:
+        """{counts, log: [{method, kind}], pending: scripted faults left, rate: settings|None}."""
+        result: JSON = self._call("GET", "/faults")
+        return result
 
     def violations(self) -> list[str]:
         """Spec/limit violations recorded so far."""

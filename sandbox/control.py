@@ -159,6 +159,39 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
         return _json({"ok": True})
 
     @_guarded
+    async def fault_rate(request: web.Request) -> web.StreamResponse:
+        b = await _body(request)
+        retry_after = b.get("retry_after", [1, 3])
+        methods = b.get("methods")
+        sb.fault_rate(
+            float(b["rate"]),
+            [str(k) for k in b.get("kinds", ["429", "500", "hang"])],
+            seed=_opt_int(b.get("seed")),
+            retry_after=(
+                int(retry_after)
+                if isinstance(retry_after, int | str)
+                else (int(retry_after[0]), int(retry_after[1]))
+            ),
+            methods=[str(m) for m in methods] if methods is not None else None,
+        )
+        return _json({"ok": True})
+
+    @_guarded
+    async def fault_report(request: web.Request) -> web.StreamResponse:
+        del request
+        mode = sb.fault_rate_mode
+        return _json(
+            {
+                "counts": dict(sb.fault_counts),
+                "log": [{"method": m, "kind": k} for m, k in sb.fault_log],
+                "pending": [
+                    {"method": f.method, "kind": f.kind, "count": f.count} for f in sb.faults
+                ],
+                "rate": mode.to_json() if mode is not None else None,
+            }
+        )
+
+    @_guarded
     async def violations(request: web.Request) -> web.StreamResponse:
         del request
         return _json(list(sb.violations))
@@ -183,6 +216,8 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
     r.add_get("/_sandbox/callback_answers/{query_id}", callback_answer)
     r.add_get("/_sandbox/state", state)
     r.add_post("/_sandbox/faults", faults)
+    r.add_get("/_sandbox/faults", fault_report)
+    r.add_post("/_sandbox/fault_rate", fault_rate)
     r.add_get("/_sandbox/violations", violations)
     r.add_get("/_sandbox/requests", requests)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -28,7 +30,23 @@ from sandbox.world import (
 )
 
 ChatRef = SandboxChat | SandboxUser | int
-FAULT_KINDS = ("429", "500", "hang")
+# "429": Too Many Requests with retry_after. "500": Telegram's JSON Internal Server Error.
+# "502": the HTML Bad Gateway page of Telegram's front nginx (not JSON, as in real outages).
+# "hang": the request is held and never carried out. "lost_reply": the request IS carried out
+# (the message is delivered) but its answer is held, so the client times out not knowing.
+# Held requests are released when the client gives up or the server stops.
+FAULT_KINDS = ("429", "500", "502", "hang", "lost_reply")
+# Never failed by the rate mode: getUpdates is how the harness delivers updates, and these are
+# only called by PTB while starting or stopping, where a failure aborts the run instead of
+# exercising the bot's error handling. A scripted inject_fault can still target them.
+RATE_EXEMPT = frozenset(
+    {"getUpdates", "getMe", "deleteWebhook", "getWebhookInfo", "logOut", "close"}
+)
+BAD_GATEWAY_HTML = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
     "is running"
@@ -43,6 +61,34 @@ class Fault:
     kind: str
     count: int
     retry_after: int
+
+
+@dataclass
+class FaultRate:
+    """The random mode: each eligible call fails with probability ``rate``."""
+
+    rate: float
+    kinds: tuple[str, ...]
+    retry_after: tuple[int, int]
+    methods: frozenset[str] | None  # None: every method but RATE_EXEMPT
+    seed: int | None
+    rng: random.Random
+
+    def applies(self, method: str) -> bool:
+        """Whether the rate mode may fail this method."""
+        if self.methods is None:
+            return method not in RATE_EXEMPT
+        return method in self.methods
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings, for the control API."""
+        return {
+            "rate": self.rate,
+            "kinds": list(self.kinds),
+            "retry_after": list(self.retry_after),
+            "methods": sorted(self.methods) if self.methods is not None else None,
+            "seed": self.seed,
+        }
 
 
 class _Signal:
@@ -126,6 +172,10 @@ class Sandbox:
         # (method, params, description) of every call answered with an error.
         self.errors: list[tuple[str, dict[str, Any], str]] = []
         self.faults: list[Fault] = []
+        self.fault_rate_mode: FaultRate | None = None
+        # Faults actually injected (scripted and random): per kind, and (method, kind) in order.
+        self.fault_counts: Counter[str] = Counter()
+        self.fault_log: list[tuple[str, str]] = []
         self._signal: _Signal | None = None
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -598,6 +648,49 @@ class Sandbox:
         name = "*" if method == "*" else str(spec.canonical_name(method))
         self.faults.append(Fault(name, kind, count, retry_after))
 
+    def fault_rate(
+        self,
+        rate: float,
+        kinds: Collection[str] = ("429", "500", "hang"),
+        *,
+        seed: int | None = None,
+        retry_after: int | tuple[int, int] = (1, 3),
+        methods: Collection[str] | None = None,
+    ) -> None:
+        """Fail each eligible Bot API call with probability ``rate`` (0 turns the mode off).
+
+        The kind is drawn uniformly from ``kinds`` (see FAULT_KINDS; "hang" and "lost_reply"
+        are separate kinds, so the caller chooses whether timeouts leave the world unchanged,
+        carried out, or both). A 429's retry_after is drawn from the inclusive range (or is the
+        given int). ``methods`` None means every method but RATE_EXEMPT (getUpdates and PTB's
+        start-up/shutdown calls); a set means exactly those, getUpdates never. The same seed
+        gives the same faults for the same sequence of calls. Scripted inject_fault faults
+        take precedence.
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
+        if rate == 0:
+            self.fault_rate_mode = None
+            return
+        chosen = tuple(kinds)
+        if not chosen or any(k not in FAULT_KINDS for k in chosen):
+            raise ValueError(f"fault kinds must be among {FAULT_KINDS}, not {chosen!r}")
+        low, high = (retry_after, retry_after) if isinstance(retry_after, int) else retry_after
+        if not 1 <= low <= high:
+            raise ValueError(f"retry_after must be a positive int or range, not {retry_after!r}")
+        names: frozenset[str] | None = None
+        if methods is not None:
+            canonical = {m: spec.canonical_name(m) for m in methods}
+            unknown = [m for m, c in canonical.items() if c is None]
+            if unknown:
+                raise ValueError(f"unknown Bot API method(s) {unknown!r}")
+            names = frozenset(str(c) for c in canonical.values())
+            if "getUpdates" in names:
+                raise ValueError("getUpdates cannot be failed at a rate: it delivers updates")
+        self.fault_rate_mode = FaultRate(
+            rate, chosen, (low, high), names, seed, random.Random(seed)
+        )
+
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
             if fault.method in (method, "*") and fault.count > 0:
@@ -605,6 +698,10 @@ class Sandbox:
                 if fault.count == 0:
                     self.faults.remove(fault)
                 return fault
+        mode = self.fault_rate_mode
+        if mode is not None and mode.applies(method) and mode.rng.random() < mode.rate:
+            kind = mode.rng.choice(mode.kinds)
+            return Fault(method, kind, 1, mode.rng.randint(*mode.retry_after))
         return None
 
     # ----- HTTP: the Bot API -----------------------------------------------------------------
@@ -689,13 +786,8 @@ class Sandbox:
                 return self._fail(method, params, ApiError(400, f"Bad Request: {problems[0]}"))
             fault = self._take_fault(method)
             if fault is not None:
-                if fault.kind == "hang":
-                    # A hung call must not keep wait_idle from ever succeeding.
-                    self._in_flight -= 1
-                    counted = False
-                    assert self._stopping is not None
-                    await self._stopping.wait()
-                    return _error(500, "Internal Server Error")
+                self.fault_counts[fault.kind] += 1
+                self.fault_log.append((method, fault.kind))
                 if fault.kind == "429":
                     return self._fail(
                         method,
@@ -706,30 +798,55 @@ class Sandbox:
                             retry_after=fault.retry_after,
                         ),
                     )
-                return self._fail(method, params, ApiError(500, "Internal Server Error"))
-            try:
-                if method == "getUpdates":
-                    self._in_flight -= 1
-                    counted = False
-                    result = await self._get_updates(params)
-                    self._in_flight += 1
-                    counted = True
-                else:
-                    result = self.api.call(method, params)
-            except ApiError as exc:
-                return self._fail(method, params, exc)
-            except NotSupported as exc:
-                self.violations.append(str(exc))
-                return self._fail(method, params, ApiError(400, f"Bad Request: {exc}"))
-            except Exception as exc:  # a sandbox bug must surface as a violation, not a hang
-                self.violations.append(f"sandbox internal error in {method}: {exc!r}")
-                return self._fail(method, params, ApiError(500, "Internal Server Error"))
-            return web.json_response({"ok": True, "result": result}, dumps=_dumps)
+                if fault.kind == "500":
+                    return self._fail(method, params, ApiError(500, "Internal Server Error"))
+                if fault.kind == "502":
+                    self.errors.append((method, params, "Bad Gateway"))
+                    return web.Response(
+                        status=502, text=BAD_GATEWAY_HTML, content_type="text/html"
+                    )
+            if fault is not None and fault.kind == "hang":
+                response: web.StreamResponse = _error(500, "Internal Server Error")
+            else:
+                response = await self._run(method, params)
+            if fault is not None:
+                # hang / lost_reply: hold the answer until the client gives up (aiohttp then
+                # cancels this handler) or the server stops. A held call must not keep
+                # wait_idle from ever succeeding, so it stops counting as in flight.
+                self._in_flight -= 1
+                counted = False
+                self._last_activity = self._loop_time()
+                self._fire()
+                assert self._stopping is not None
+                await self._stopping.wait()
+            return response
         finally:
             if counted:
                 self._in_flight -= 1
             self._last_activity = self._loop_time()
             self._fire()
+
+    async def _run(self, method: str, params: dict[str, Any]) -> web.Response:
+        """Carry out one call; every failure becomes Telegram's error answer."""
+        try:
+            if method == "getUpdates":
+                # A long poll is not "in flight" for wait_idle while it waits.
+                self._in_flight -= 1
+                try:
+                    result = await self._get_updates(params)
+                finally:
+                    self._in_flight += 1
+            else:
+                result = self.api.call(method, params)
+        except ApiError as exc:
+            return self._fail(method, params, exc)
+        except NotSupported as exc:
+            self.violations.append(str(exc))
+            return self._fail(method, params, ApiError(400, f"Bad Request: {exc}"))
+        except Exception as exc:  # a sandbox bug must surface as a violation, not a hang
+            self.violations.append(f"sandbox internal error in {method}: {exc!r}")
+            return self._fail(method, params, ApiError(500, "Internal Server Error"))
+        return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
     def _fail(self, method: str, params: dict[str, Any], exc: ApiError) -> web.Response:
         self.errors.append((method, params, exc.description))
