@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.formatting import EntityParseError, parse_html, strip_text
+from sandbox.formatting import EntityParseError, parse_html, strip_text, utf16_len
 from sandbox.world import (
     JSON,
+    LimitExceeded,
     SandboxChat,
     StoredFile,
     StoredMessage,
@@ -24,10 +25,20 @@ from sandbox.world import (
     scope_key,
 )
 
+# Telegram counts these in UTF-16 code units of the text after entity parsing (what the user
+# sees: tags stripped, "&amp;" one unit, an emoji outside the BMP two) and after trimming.
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_CALLBACK_DATA_BYTES = 64  # UTF-8 bytes
+
+# Telegram's answers to an over-long text: sends and edits word it differently.
+TOO_LONG = {
+    (False, False): "message is too long",
+    (True, False): "message caption is too long",
+    (False, True): "MESSAGE_TOO_LONG",
+    (True, True): "MESSAGE_TOO_LONG",
+}
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
@@ -105,9 +116,15 @@ class BotApi:
     # ----- shared checks ---------------------------------------------------------------------
 
     def formatted(
-        self, text: object, parse_mode: object, entities: object, *, caption: bool
+        self,
+        text: object,
+        parse_mode: object,
+        entities: object,
+        *,
+        caption: bool,
+        edit: bool = False,
     ) -> tuple[str, list[JSON]]:
-        """Apply parse_mode or explicit entities; enforce Telegram's length limits."""
+        """Apply parse_mode or explicit entities; enforce Telegram's limits on the result."""
         if text is None:
             text = ""
         if not isinstance(text, str):
@@ -129,14 +146,15 @@ class BotApi:
             )
         else:
             raise bad_request("unsupported parse_mode")
-        if caption:
-            if len(plain) > MAX_CAPTION:
-                raise bad_request("message caption is too long")
-        else:
-            if not plain:
-                raise bad_request("message text is empty")
-            if len(plain) > MAX_TEXT:
-                raise bad_request("message is too long")
+        what = "caption" if caption else "text"
+        if not caption and not plain:
+            raise LimitExceeded("message text is empty", "message text is empty after parsing")
+        units, limit = utf16_len(plain), MAX_CAPTION if caption else MAX_TEXT
+        if units > limit:
+            raise LimitExceeded(
+                TOO_LONG[(caption, edit)],
+                f"{what} is {units} UTF-16 units after entity parsing, over {limit}",
+            )
         return plain, ents
 
     def reply_markup(self, markup: object) -> JSON | None:
@@ -165,6 +183,8 @@ class BotApi:
             raise bad_request(prefix + "InlineKeyboardButton must be an Object")
         if not isinstance(button.get("text"), str):
             raise bad_request(prefix + 'Field "text" must be of type String')
+        if not button["text"].strip():
+            raise LimitExceeded("BUTTON_TEXT_INVALID", "inline button with empty text")
         actions = [k for k in BUTTON_ACTIONS if k in button]
         if not actions:
             raise bad_request(prefix + "Text buttons are unallowed in the inline keyboard")
@@ -173,7 +193,11 @@ class BotApi:
         if "callback_data" in button:
             data = button["callback_data"]
             if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
-                raise bad_request("BUTTON_DATA_INVALID")
+                size = len(data.encode()) if isinstance(data, str) else None
+                raise LimitExceeded(
+                    "BUTTON_DATA_INVALID",
+                    f"callback_data of {size} bytes, not 1-{MAX_CALLBACK_DATA_BYTES}: {data!r}",
+                )
         if "url" in button and not (isinstance(button["url"], str) and button["url"].strip()):
             raise bad_request("BUTTON_URL_INVALID")
 
@@ -472,7 +496,11 @@ def _edit_text(api: BotApi, params: dict[str, Any]) -> JSON:
     if msg.text is None:
         raise bad_request("there is no text in the message to edit")
     text, entities = api.formatted(
-        params.get("text"), params.get("parse_mode"), params.get("entities"), caption=False
+        params.get("text"),
+        params.get("parse_mode"),
+        params.get("entities"),
+        caption=False,
+        edit=True,
     )
     # Telegram drops the inline keyboard when an edit does not repeat it.
     markup = api.reply_markup(params.get("reply_markup"))
@@ -493,6 +521,7 @@ def _edit_caption(api: BotApi, params: dict[str, Any]) -> JSON:
         params.get("parse_mode"),
         params.get("caption_entities"),
         caption=True,
+        edit=True,
     )
     markup = api.reply_markup(params.get("reply_markup"))
     new = (caption or None, entities, markup)
@@ -589,8 +618,11 @@ def _answer_callback(api: BotApi, params: dict[str, Any]) -> bool:
     if query is None or query.answered:
         raise bad_request(QUERY_TOO_OLD)
     text = params.get("text")
-    if isinstance(text, str) and len(text) > MAX_CALLBACK_ANSWER:
-        raise bad_request("MESSAGE_TOO_LONG")
+    if isinstance(text, str) and utf16_len(text) > MAX_CALLBACK_ANSWER:
+        raise LimitExceeded(
+            "MESSAGE_TOO_LONG",
+            f"callback answer text is {utf16_len(text)} UTF-16 units, over {MAX_CALLBACK_ANSWER}",
+        )
     query.answered = True
     query.answer = {
         "text": text,

@@ -22,6 +22,7 @@ from sandbox.world import (
     JSON,
     ApiError,
     CallbackQuery,
+    LimitExceeded,
     SandboxChat,
     SandboxUser,
     StoredMessage,
@@ -838,6 +839,9 @@ class Sandbox:
                     self._in_flight += 1
             else:
                 result = self.api.call(method, params)
+        except LimitExceeded as exc:
+            self.violations.append(f"{method}: {exc.description} ({exc.detail})")
+            return self._fail(method, params, exc)
         except ApiError as exc:
             return self._fail(method, params, exc)
         except NotSupported as exc:

@@ -32,6 +32,18 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
+class LimitExceeded(ApiError):
+    """A 400 for a broken Telegram limit; also recorded in ``Sandbox.violations``.
+
+    A bot that sends too long a text has a bug Telegram would answer the same way, so tests
+    should fail on it even when the bot catches the BadRequest.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(400, f"Bad Request: {reason}")
+        self.detail = detail
+
+
 def bad_request(reason: str) -> ApiError:
     """A 400 error with Telegram's "Bad Request: " prefix."""
     return ApiError(400, f"Bad Request: {reason}")
