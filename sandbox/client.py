@@ -117,14 +117,18 @@ class SandboxClient:
         chat_id: int | None = None,
         message_thread_id: int | None = None,
         reply_to_message_id: int | None = None,
+        *,
+        anonymous: bool = False,
     ) -> JSON:
-        """A user writes to the bot (chat_id None → their private chat)."""
+        """A user writes to the bot (chat_id None → their private chat); ``anonymous``: a
+        group admin writes on behalf of the group."""
         body = {
             "user_id": user_id,
             "text": text,
             "chat_id": chat_id,
             "message_thread_id": message_thread_id,
             "reply_to_message_id": reply_to_message_id,
+            "anonymous": anonymous,
         }
         result: JSON = self._call("POST", "/messages", body)
         return result

@@ -98,6 +98,7 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
             str(b["text"]),
             thread_id=_opt_int(b.get("message_thread_id")),
             reply_to=_opt_int(b.get("reply_to_message_id")),
+            anonymous=bool(b.get("anonymous", False)),
         )
         return _json(msg)
 

@@ -330,10 +330,17 @@ class Sandbox:
         text: str = "",
         thread_id: int | None = None,
         reply_to: int | None = None,
+        *,
+        anonymous: bool = False,
     ) -> JSON:
-        """A user writes text (chat None → their private chat); returns the stored message."""
+        """A user writes text (chat None → their private chat); returns the stored message.
+
+        ``anonymous=True``: a group admin writes on behalf of the group (``sender_chat``).
+        """
         target = self.chat(chat if chat is not None else user)
-        msg = self.world.user_message(user, target, text, thread_id=thread_id, reply_to=reply_to)
+        msg = self.world.user_message(
+            user, target, text, thread_id=thread_id, reply_to=reply_to, anonymous=anonymous
+        )
         self._advance_cursor(target, thread_id)
         self._fire()
         return self.world.message_json(msg)

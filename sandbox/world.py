@@ -82,6 +82,11 @@ class SandboxUser:
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
 
 
+# The placeholder sender Telegram puts in "from" of a message an anonymous admin sent on behalf
+# of the group; the group itself is then the message's sender_chat.
+GROUP_ANONYMOUS_BOT = SandboxUser(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
+
+
 @dataclass
 class SandboxChat:
     """A chat: a user's private chat with the bot, a group or a (forum) supergroup."""
@@ -156,11 +161,12 @@ class StoredMessage:
     pinned: bool = False
     deleted: bool = False
     edits: list[JSON] = field(default_factory=list)
+    sender_chat_id: int | None = None  # sent on behalf of a chat (an anonymous group admin)
 
     @property
     def from_bot(self) -> bool:
-        """Whether the bot sent this message."""
-        return self.from_user.is_bot
+        """Whether the bot sent this message (not GroupAnonymousBot standing in for an admin)."""
+        return self.from_user.is_bot and self.sender_chat_id is None
 
 
 @dataclass
@@ -341,6 +347,7 @@ class World:
         reply_to: int | None = None,
         document: StoredFile | None = None,
         photo: StoredFile | None = None,
+        sender_chat_id: int | None = None,
     ) -> StoredMessage:
         """Append a message to a chat with the chat's next message id."""
         msg = StoredMessage(
@@ -358,6 +365,7 @@ class World:
             reply_to_message_id=reply_to,
             document=document,
             photo=photo,
+            sender_chat_id=sender_chat_id,
         )
         self.messages[(chat.id, msg.message_id)] = msg
         return msg
@@ -372,8 +380,13 @@ class World:
         reply_to: int | None = None,
         document: StoredFile | None = None,
         caption: str | None = None,
+        anonymous: bool = False,
     ) -> StoredMessage:
-        """A user writes into a chat: store the message and queue the update for the bot."""
+        """A user writes into a chat: store the message and queue the update for the bot.
+
+        ``anonymous``: an anonymous admin of a group writes on behalf of the group, so the bot
+        sees GroupAnonymousBot as ``from`` and the group as ``sender_chat``, never the user.
+        """
         if chat.type == "private":
             if chat.user is None or chat.user.id != user.id:
                 raise ValueError(f"user {user.id} cannot write into the private chat {chat.id}")
@@ -388,10 +401,13 @@ class World:
                 raise ValueError(f"chat {chat.id} has no thread {thread_id}") from None
         if reply_to is not None and self.message(chat.id, reply_to) is None:
             raise ValueError(f"chat {chat.id} has no message {reply_to} to reply to")
+        if anonymous and chat.members.get(user.id) not in ("creator", "administrator"):
+            raise ValueError(f"only an admin of chat {chat.id} can write anonymously")
         entities = bot_command_entities(text) if text else []
         msg = self.store_message(
             chat,
-            user,
+            GROUP_ANONYMOUS_BOT if anonymous else user,
+            sender_chat_id=chat.id if anonymous else None,
             thread_id=thread_id,
             text=text,
             entities=entities,
@@ -409,6 +425,8 @@ class World:
         if msg.message_thread_id is not None:
             out["message_thread_id"] = msg.message_thread_id
         out["from"] = msg.from_user.to_json()
+        if msg.sender_chat_id is not None:
+            out["sender_chat"] = self.chats[msg.sender_chat_id].to_json()
         out["chat"] = chat.to_json()
         out["date"] = msg.date
         if msg.is_topic_message:

@@ -367,3 +367,29 @@ async def test_group_rights_and_reply_threads(sb: Sandbox, bot: Bot) -> None:
     assert answer.message_thread_id == topic
     assert (await sb.wait_for_message(forum, topic))["text"] == "Booked"
     assert sb.messages(forum) == []
+
+
+async def test_anonymous_admin_writes_as_the_group(sb: Sandbox, bot: Bot) -> None:
+    boss = sb.add_user(2001, "Ana")
+    clerk = sb.add_user(2002, "Bo")
+    group = sb.add_group("Managers", members=[clerk], admins=[boss])
+    incoming = await sb.send_message(boss, group, "/visits", anonymous=True)
+    assert incoming["sender_chat"] == {"id": group.id, "type": "supergroup", "title": "Managers"}
+    updates = await bot.get_updates(timeout=0)
+    message = updates[-1].message
+    assert message is not None
+    assert message.sender_chat is not None
+    assert message.sender_chat.id == group.id
+    assert message.from_user is not None
+    assert message.from_user.id == 1087968824
+    assert message.from_user.username == "GroupAnonymousBot"
+    # The admin's own identity never reaches the bot.
+    assert updates[-1].effective_user is not None
+    assert updates[-1].effective_user.id != boss.id
+    # Not a bot message for the harness, and only admins can be anonymous.
+    assert sb.messages(group) == []
+    assert [m["text"] for m in sb.messages(group, from_bot=False)] == ["/visits"]
+    with pytest.raises(ValueError, match="only an admin"):
+        await sb.send_message(clerk, group, "hi", anonymous=True)
+    plain = await sb.send_message(clerk, group, "hi")
+    assert "sender_chat" not in plain
