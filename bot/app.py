@@ -168,9 +168,8 @@ async def start_bot(application: BotApplication) -> None:
     # A malformed playbook stops start-up here, naming the file, the line and the reason.
     runtime.playbook = load_playbook(runtime.settings.playbook_path, department_codes=codes)
     await menus.publish_command_menus(application, runtime.catalog)
-    await delivery.recover_after_restart(application.bot, runtime)
     # Reminders are rows; one repeating job sends whatever is due, including anything that
-    # fell due while the bot was down (marked late).
+    # fell due while the bot was down (marked late), and resumes what a stopped run left.
     delivery.schedule_tick(application)
 
 

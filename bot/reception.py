@@ -91,6 +91,23 @@ def is_late_send(due_at: datetime, now: datetime) -> bool:
     return now - due_at > LATE_AFTER
 
 
+# Telegram said "not yet": the first retry comes soon, later ones further apart, never more
+# than a few minutes apart, so a reminder goes out soon after Telegram is back.
+RETRY_FIRST = timedelta(seconds=2)
+RETRY_MOST = timedelta(minutes=3)
+
+
+def retry_delay(attempts: int, retry_after: float | None, *, jitter: float) -> timedelta:
+    """How long to wait before try number `attempts + 1`: exponential from RETRY_FIRST, capped
+    at RETRY_MOST, never sooner than Telegram's retry_after; `jitter` (0–1, random in the
+    caller) spreads it by up to a fifth, so many rows failing together do not retry as one."""
+    delay = min(RETRY_FIRST * (2 ** min(attempts, 16)), RETRY_MOST)
+    delay += delay * (0.2 * jitter)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
 # The status card's marks, in the order a duty manager reads them.
 MARK_DONE = "✅"
 MARK_WAITING = "⏳"

@@ -34,11 +34,14 @@ class Runtime:
     reported_errors: set[str] = field(default_factory=set)
     # Loaded at start-up, once the department codes can be read from the database.
     playbook: Playbook | None = None
-    # Tasks whose messages need redrawing: handlers note them, the tick redraws them, so a
-    # burst of ticks on a checklist is one edit and no handler waits on flood limits.
-    tasks_to_redraw: set[int] = field(default_factory=set)
     # One status-card drawer at a time, so a card is never posted (and pinned) twice.
     card_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # One tick at a time in this process: a nudge while a tick runs asks it for one more
+    # round instead of starting a second one beside it (which would redraw the same messages
+    # twice and spend a group's twenty messages a minute). Only an economy: correctness
+    # across processes comes from the rows (claims, change counts), not from this lock.
+    tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tick_wanted: bool = False
     # The command menu last set for each person's private chat (language, commands), so
     # it is set again only when their roles or language change (or after a restart).
     menus_shown: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update, User
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
 from bot.org import Person, pick_language
 from bot.runtime import Runtime, runtime_in
+from handlers import sending
 from handlers.menus import show_personal_menu
 from storage import org
 from storage.models import Staff
@@ -179,24 +179,29 @@ def topic_of(message: Message) -> int | None:
 
 
 async def send_private(bot: Bot, telegram_id: int, text: str, **kwargs: Any) -> Message | None:
-    """A private message; someone who never opened a chat with the bot is logged, not fatal."""
-    try:
-        return await bot.send_message(telegram_id, text, **kwargs)
-    except Forbidden as exc:
-        log.warning("cannot write to %s first: %s", telegram_id, exc)
-    except BadRequest as exc:
-        log.warning("private message to %s refused: %s", telegram_id, exc)
-    return None
+    """A private message the bot starts (a decision, a notice): "not yet" is tried again a
+    few times; a refusal (they never opened a chat with the bot) or a maybe-sent timeout is
+    logged with Telegram's reason. Never raises: what was saved before it stands."""
+    found = await sending.with_retries(lambda: bot.send_message(telegram_id, text, **kwargs))
+    if not found.sent:
+        log.warning("private message to %s: %s (%s)", telegram_id, found.outcome, found.reason)
+    return found.message
 
 
 async def send_to_department(
     bot: Bot, rt: Runtime, department: str, text: str, **kwargs: Any
 ) -> Message | None:
-    """A message to the department's bound chat or topic; None when it has none."""
+    """A message to the department's bound chat or topic; None when it has none, or when
+    Telegram refused it or did not answer after a few tries (logged). Never raises."""
     async with rt.sessions() as session:
         binding = await org.get_binding(session, department)
     if binding is None:
         return None
-    return await bot.send_message(
-        binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs
+    found = await sending.with_retries(
+        lambda: bot.send_message(
+            binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs
+        )
     )
+    if not found.sent:
+        log.warning("message to %s's chat: %s (%s)", department, found.outcome, found.reason)
+    return found.message

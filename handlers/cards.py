@@ -12,12 +12,12 @@ import logging
 from datetime import datetime, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, TelegramError
 
 from bot.reception import task_mark
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers import callbacks
+from handlers import callbacks, sending
+from handlers.sending import Outcome
 from storage import org, visits
 from storage.models import TASK_DONE, VISIT_CONFIRMED, Visit
 
@@ -127,56 +127,64 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
         binding = await org.get_binding(session, "cs")
     for visit in dirty:
         assert visit.id is not None
-        seen = visit.card_dirty_at
-        try:
-            text = await card_text(rt, visit, now=now)
-            if visit.card_message_id is None:
-                if binding is None:
-                    # No CS chat yet: nothing to draw on. Binding one later shows the card.
-                    async with rt.sessions() as session:
-                        await visits.card_drawn(
-                            session, visit_id=visit.id, now=now, dirty_seen=seen
-                        )
-                    continue
-                message = await bot.send_message(
+        seen = visit.card_seq
+        text = await card_text(rt, visit, now=now)
+        if visit.card_message_id is None:
+            if binding is None:
+                # No CS chat yet: nothing to draw on. Binding one later shows the card.
+                async with rt.sessions() as session:
+                    await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)
+                continue
+            posted = await sending.attempt(
+                bot.send_message(
                     binding.chat_id,
                     text,
                     message_thread_id=binding.thread_id,
                     reply_markup=card_keyboard(rt, visit),
                 )
-                try:
-                    await bot.pin_chat_message(
-                        binding.chat_id, message.message_id, disable_notification=True
-                    )
-                except TelegramError as exc:
-                    log.warning("could not pin the status card: %s", exc)
-                async with rt.sessions() as session:
-                    await visits.card_drawn(
-                        session,
-                        visit_id=visit.id,
-                        now=now,
-                        dirty_seen=seen,
-                        chat_id=message.chat_id,
-                        thread_id=binding.thread_id,
-                        message_id=message.message_id,
-                    )
+            )
+            message = posted.message
+            if message is None:
+                # Not yet: the next round tries again. Maybe posted (no answer came):
+                # without its id it cannot be edited, so the next round posts afresh.
+                log.warning("status card of visit %s: %s", visit.id, posted.reason)
                 continue
-            try:
-                await bot.edit_message_text(
-                    text,
-                    chat_id=visit.card_chat_id,
-                    message_id=visit.card_message_id,
-                    reply_markup=card_keyboard(rt, visit),
+            pinned = await sending.attempt(
+                bot.pin_chat_message(
+                    binding.chat_id, message.message_id, disable_notification=True
                 )
-            except BadRequest as exc:
-                if "not found" in exc.message:
-                    # Someone deleted the card: post a new one on the next round.
-                    async with rt.sessions() as session:
-                        await visits.forget_card(session, visit_id=visit.id)
-                    continue
-                if "not modified" not in exc.message:
-                    raise
+            )
+            if not pinned.sent:
+                log.warning("could not pin the status card: %s", pinned.reason)
             async with rt.sessions() as session:
-                await visits.card_drawn(session, visit_id=visit.id, now=now, dirty_seen=seen)
-        except TelegramError:
-            log.exception("could not draw the status card of visit %s", visit.id)
+                await visits.card_drawn(
+                    session,
+                    visit_id=visit.id,
+                    now=now,
+                    seq_seen=seen,
+                    chat_id=message.chat_id,
+                    thread_id=binding.thread_id,
+                    message_id=message.message_id,
+                )
+            continue
+        edited = await sending.attempt(
+            bot.edit_message_text(
+                text,
+                chat_id=visit.card_chat_id,
+                message_id=visit.card_message_id,
+                reply_markup=card_keyboard(rt, visit),
+            )
+        )
+        if edited.outcome is Outcome.REFUSED and "not found" in edited.reason:
+            # Someone deleted the card: post a new one on the next round.
+            async with rt.sessions() as session:
+                await visits.forget_card(session, visit_id=visit.id)
+            continue
+        if edited.outcome in (Outcome.NOT_YET, Outcome.MAYBE):
+            # Still dirty: the next round edits again (an edit can be repeated safely).
+            log.warning("status card of visit %s not redrawn yet: %s", visit.id, edited.reason)
+            continue
+        if edited.outcome is Outcome.REFUSED and "not modified" not in edited.reason:
+            log.warning("status card of visit %s refused: %s", visit.id, edited.reason)
+        async with rt.sessions() as session:
+            await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Catalog
 from bot.org import Person, help_commands
-from handlers import callbacks
+from handlers import callbacks, sending
 from handlers.base import (
     Caller,
     Context,
@@ -148,8 +148,13 @@ async def language_chosen(update: Update, context: Context) -> None:
             now=rt.clock(),
         )
     caller = await identify(update, context)
-    await query.answer()
-    await query.edit_message_text(caller.t("language.saved", language=caller.t("language.name")))
+    # Saved: a second press on the same menu (the text is already this) or Telegram not
+    # answering the edit is not a failure to show.
+    await sending.quietly(query.answer(), "language answer")
+    await sending.quietly(
+        query.edit_message_text(caller.t("language.saved", language=caller.t("language.name"))),
+        "language menu",
+    )
 
 
 # --- Fallbacks -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from handlers.base import Context, identify, language_for, plain, runtime
 from storage import org
@@ -17,7 +17,14 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: Context) -> None:
     """Logs the traceback; the user gets an apology, never the traceback itself."""
     error = context.error
-    log.error("while handling %r", update, exc_info=error)
+    # Telegram not answering one of the handler's calls (a 5xx, a timeout, flood control)
+    # is no bug of ours, and what the handler saved before it stands: the person is told
+    # Telegram was slow, not that their change failed.
+    transient = isinstance(error, NetworkError | RetryAfter)
+    if transient:
+        log.warning("Telegram did not answer while handling %r: %s", update, error)
+    else:
+        log.error("while handling %r", update, exc_info=error)
     if error is None:
         return
     rt = runtime(context)
@@ -28,7 +35,7 @@ async def on_error(update: object, context: Context) -> None:
         except Exception:  # the database may be what failed; apologise in the default language
             log.exception("could not identify the user while reporting an error")
         language = caller.language if caller else rt.settings.default_language
-        text = rt.catalog.text(language, "error.generic")
+        text = rt.catalog.text(language, "error.telegram" if transient else "error.generic")
         try:
             if update.callback_query is not None:
                 await update.callback_query.answer(plain(text), show_alert=True)

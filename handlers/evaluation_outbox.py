@@ -9,22 +9,27 @@ Who is behind is read when the row is due, so someone who finished early is left
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 
 from telegram import Bot
 
 from bot import hearts
+from bot.reception import retry_delay
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
-from handlers.base import send_private, texts_for
+from handlers.base import texts_for
 from handlers.evaluation import deadline_text, few_names, period_label
+from handlers.sending import Attempt, Outcome, send_once
 from storage import hearts as store
 from storage import org
 from storage.models import (
     EVAL_LATE,
     EVAL_REMIND,
     EVAL_UNASSIGNED,
+    OUTBOX_EVALUATION,
     PERIOD_OPEN,
     PERIOD_SIGNED,
     EvaluationPeriod,
@@ -44,7 +49,8 @@ async def open_current_period(rt: Runtime) -> None:
 
 
 async def send_due(bot: Bot, rt: Runtime) -> None:
-    """Every evaluation reminder that is due, one claimed row at a time."""
+    """Every evaluation reminder that is due, one claimed row at a time; a row Telegram
+    answered "not yet" somewhere is tried again later, at just those people."""
     while True:
         now = rt.clock()
         async with rt.sessions() as session:
@@ -53,43 +59,83 @@ async def send_due(bot: Bot, rt: Runtime) -> None:
             return
         reminder = due[0]
         assert reminder.id is not None
+        sender = _Sender(bot, rt, reminder.id, now)
         try:
-            await _deliver(bot, rt, reminder)
+            await _deliver(sender, reminder)
         except Exception:
-            # Part of it may have gone out: never resent, as with the VIP reminders.
-            log.exception("evaluation reminder %s failed part-way; it is not resent", reminder.id)
+            log.exception("evaluation reminder %s broke off; it is tried again", reminder.id)
+            sender.waiting.append(Attempt(Outcome.NOT_YET, reason="error"))
         async with rt.sessions() as session:
-            await store.finish_reminder(session, reminder_id=reminder.id, now=now)
+            if sender.waiting:
+                await store.postpone_reminder(
+                    session,
+                    reminder_id=reminder.id,
+                    next_try_at=now + sender.backoff(reminder.attempts),
+                )
+            else:
+                await store.finish_reminder(session, reminder_id=reminder.id, now=now)
 
 
-async def recover_after_restart(rt: Runtime) -> None:
-    """Rows a previous run was sending when it stopped: marked uncertain, never resent."""
+class _Sender:
+    """One evaluation row's private messages, each person written to at most once."""
+
+    def __init__(self, bot: Bot, rt: Runtime, row_id: int, now: datetime) -> None:
+        self.bot, self.rt, self.row_id, self.now = bot, rt, row_id, now
+        self.waiting: list[Attempt] = []
+
+    async def send(self, telegram_id: int, text: str, *, part: int = 0) -> None:
+        target = f"user:{telegram_id}" + (f":{part}" if part else "")
+        found = await send_once(
+            self.rt,
+            box=OUTBOX_EVALUATION,
+            row_id=self.row_id,
+            target=target,
+            now=self.now,
+            make_call=functools.partial(self.bot.send_message, telegram_id, text),
+        )
+        if found is None:
+            return
+        if found.outcome is Outcome.NOT_YET:
+            self.waiting.append(found)
+        elif not found.sent:
+            log.warning(
+                "evaluation message to %s: %s (%s)", telegram_id, found.outcome, found.reason
+            )
+
+    def backoff(self, attempts: int) -> timedelta:
+        retry_after = max((a.retry_after or 0.0 for a in self.waiting), default=0.0)
+        return retry_delay(attempts, retry_after or None, jitter=random.random())
+
+
+async def resume_interrupted(rt: Runtime, *, claimed_before: datetime) -> None:
+    """Rows a stopped sender left claimed: resumed; the message under way is not resent."""
     async with rt.sessions() as session:
-        interrupted = await store.interrupted_reminders(session)
-    for reminder in interrupted:
+        _, in_flight = await store.interrupted_reminders(session, claimed_before=claimed_before)
+    for send in in_flight:
         log.warning(
-            "evaluation reminder %s (%s, %s) was being sent when the bot stopped; not resent",
-            reminder.id,
-            reminder.period_key,
-            reminder.kind,
+            "evaluation reminder %s was being sent to %s when its sender stopped; not resent",
+            send.row_id,
+            send.target,
         )
 
 
-async def _deliver(bot: Bot, rt: Runtime, reminder: EvaluationReminder) -> None:
+async def _deliver(sender: _Sender, reminder: EvaluationReminder) -> None:
+    rt = sender.rt
     async with rt.sessions() as session:
         period = await store.get_period(session, reminder.period_key)
     if period is None or period.status == PERIOD_SIGNED:
         return
     if reminder.kind == EVAL_REMIND:
         if period.status == PERIOD_OPEN:
-            await _remind_evaluators(bot, rt, period)
+            await _remind_evaluators(sender, period)
     elif reminder.kind == EVAL_LATE:
-        await _tell_director_who_is_late(bot, rt, period)
+        await _tell_director_who_is_late(sender, period)
     elif reminder.kind == EVAL_UNASSIGNED:
-        await _tell_admins_who_is_unassigned(bot, rt, period)
+        await _tell_admins_who_is_unassigned(sender, period)
 
 
-async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+async def _remind_evaluators(sender: _Sender, period: EvaluationPeriod) -> None:
+    rt = sender.rt
     async with rt.sessions() as session:
         people = await store.members(session, period=period)
         behind = await store.outstanding(session, period.key, people)
@@ -111,10 +157,11 @@ async def _remind_evaluators(bot: Bot, rt: Runtime, period: EvaluationPeriod) ->
             count=len(entry.evaluee_ids),
             names=few_names(t, [names.get(i, "?") for i in entry.evaluee_ids]),
         )
-        await send_private(bot, view.staff.telegram_id, text)
+        await sender.send(view.staff.telegram_id, text)
 
 
-async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+async def _tell_director_who_is_late(sender: _Sender, period: EvaluationPeriod) -> None:
+    rt = sender.rt
     async with rt.sessions() as session:
         people = await store.members(session, period=period)
         behind = await store.outstanding(session, period.key, people)
@@ -145,11 +192,12 @@ async def _tell_director_who_is_late(bot: Bot, rt: Runtime, period: EvaluationPe
             )
             text = "\n".join([header, *lines])
         # A late list of a whole hotel is split at line ends rather than refused as too long.
-        for part in chunks([text], MESSAGE_LIMIT):
-            await send_private(bot, director.telegram_id, part)
+        for number, part in enumerate(chunks([text], MESSAGE_LIMIT)):
+            await sender.send(director.telegram_id, part, part=number)
 
 
-async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: EvaluationPeriod) -> None:
+async def _tell_admins_who_is_unassigned(sender: _Sender, period: EvaluationPeriod) -> None:
+    rt = sender.rt
     async with rt.sessions() as session:
         people = await store.members(session, period=period)
         admins = await org.admin_telegram_ids(session, rt.settings.admin_user_ids)
@@ -167,4 +215,4 @@ async def _tell_admins_who_is_unassigned(bot: Bot, rt: Runtime, period: Evaluati
             count=len(nobody_scores),
             names=few_names(t, [member.name for member in nobody_scores]),
         )
-        await send_private(bot, telegram_id, text)
+        await sender.send(telegram_id, text)

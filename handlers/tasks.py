@@ -7,18 +7,20 @@ Group messages are in the hotel's default language: a department chat has many r
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 
 from bot.org import can_work_on_task
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers import callbacks, delivery
+from handlers import callbacks, delivery, sending
 from handlers.base import (
     Caller,
     Context,
@@ -33,8 +35,17 @@ from handlers.base import (
     send_to_department,
 )
 from handlers.prompts import ask_for_reply
+from handlers.sending import Attempt, Outcome
 from storage import org, visits
-from storage.models import TASK_DONE, Reminder, TaskCheckItem, Visit, VisitTask
+from storage.models import (
+    OUTBOX_VISIT,
+    TASK_DONE,
+    ChatBinding,
+    Reminder,
+    TaskCheckItem,
+    Visit,
+    VisitTask,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,39 +164,44 @@ def task_keyboard(
 # --- Delivery (called by the outbox) -------------------------------------------------------------
 
 
-async def deliver(bot: Bot, rt: Runtime, reminder: Reminder, *, late: bool, now: datetime) -> None:
+async def deliver(
+    bot: Bot, rt: Runtime, reminder: Reminder, *, late: bool, now: datetime
+) -> list[Attempt]:
+    """Send one claimed reminder row to each of its destinations not reached yet; returns
+    what each call did (the outbox tries the row again if any said "not yet")."""
     async with rt.sessions() as session:
         task = await visits.get_task(session, reminder.task_id)
         visit = await visits.get_visit(session, reminder.visit_id)
     if task is None or visit is None or task.status != "pending":
-        return  # done or called off since: nothing to say
+        return []  # done or called off since: nothing to say
     language = rt.settings.default_language
     if reminder.kind == "assign":
         header = rt.catalog.text(language, "task.header.assign")
-        await _to_departments(bot, rt, task, visit, header, now, kind="assignment")
-    elif reminder.kind == "remind":
+        return await _to_departments(bot, rt, reminder, task, visit, header, now)
+    if reminder.kind == "remind":
         minutes = round((now - reminder.due_at).total_seconds() / 60)
         header = (
             rt.catalog.text(language, "task.header.remind_late", minutes=minutes)
             if late
             else rt.catalog.text(language, "task.header.remind")
         )
-        await _to_departments(bot, rt, task, visit, header, now, kind="reminder")
-    elif reminder.kind == "escalate":
-        await _escalate(bot, rt, task, visit, reminder.level, now)
+        return await _to_departments(bot, rt, reminder, task, visit, header, now)
+    if reminder.kind == "escalate":
+        return await _escalate(bot, rt, reminder, task, visit, now)
+    return []
 
 
 async def _to_departments(
     bot: Bot,
     rt: Runtime,
+    reminder: Reminder,
     task: VisitTask,
     visit: Visit,
     header: str,
     now: datetime,
-    *,
-    kind: str,
-) -> None:
+) -> list[Attempt]:
     language = rt.settings.default_language
+    kind = "assignment" if reminder.kind == "assign" else "reminder"
     async with rt.sessions() as session:
         items = await visits.items_of(session, task.id or 0)
         claimant = await org.get_staff(session, task.claimed_by) if task.claimed_by else None
@@ -193,88 +209,114 @@ async def _to_departments(
     if kind == "reminder" and claimant is not None and claimant.telegram_id:
         mention = f'<a href="tg://user?id={claimant.telegram_id}">{html.escape(claimant.name)}</a>'
         text = f"👤 {mention}\n{text}"
-    missing = []
+    keyboard = task_keyboard(rt, language, task, items)
+    attempts: list[Attempt] = []
+    unbound: list[str] = []
+    refused: list[tuple[str, str]] = []
+    maybe: list[str] = []
     for department in task.departments.split(","):
+        target = f"dept:{department}"
         async with rt.sessions() as session:
             binding = await org.get_binding(session, department)
         if binding is None:
-            missing.append(department)
+            if await sending.refuse_once(
+                rt,
+                box=OUTBOX_VISIT,
+                row_id=reminder.id or 0,
+                target=target,
+                now=now,
+                reason="no chat bound",
+            ):
+                unbound.append(department)
             continue
-        try:
-            message = await bot.send_message(
+        found = await sending.send_once(
+            rt,
+            box=OUTBOX_VISIT,
+            row_id=reminder.id or 0,
+            target=target,
+            now=now,
+            make_call=functools.partial(
+                bot.send_message,
                 binding.chat_id,
                 text,
                 message_thread_id=binding.thread_id,
-                reply_markup=task_keyboard(rt, language, task, items),
-            )
-        except TelegramError as exc:
-            # The bot was removed, the topic deleted…: this department is reported like an
-            # unbound one, and the others are not sent the same message again.
-            log.warning("task %s not delivered to %s: %s", task.id, department, exc)
-            missing.append(department)
-            continue
-        async with rt.sessions() as session:
-            await visits.record_message(
-                session,
-                task_id=task.id or 0,
-                department=department,
-                chat_id=message.chat_id,
-                thread_id=binding.thread_id,
-                message_id=message.message_id,
-                kind=kind,
-            )
-    if missing:
-        await _report_unbound(bot, rt, task, visit, missing)
-
-
-async def _report_unbound(
-    bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, missing: list[str]
-) -> None:
-    """A department without a chat is never skipped silently: CS and the announcer hear."""
-    async with rt.sessions() as session:
-        found = [await org.get_department(session, code) for code in missing]
-    names = {code: d for code, d in zip(missing, found, strict=True) if d is not None}
-
-    def listed(language: str) -> str:
-        return ", ".join(d.name_in(language) for d in names.values()) or ", ".join(missing)
-
-    language = rt.settings.default_language
-    text = rt.catalog.text(
-        language,
-        "task.unbound",
-        departments=listed(language),
-        title=task.title_in(language),
-        visit=visit.id,
-    )
-    if "cs" not in missing:
-        try:
-            await send_to_department(bot, rt, "cs", text)
-        except TelegramError as exc:
-            log.warning("could not tell CS about an undelivered task: %s", exc)
-    async with rt.sessions() as session:
-        announcer = await org.view(session, visit.announced_by)
-    if announcer and announcer.staff.telegram_id:
-        private_language = language_for(rt, announcer)
-        await send_private(
-            bot,
-            announcer.staff.telegram_id,
-            rt.catalog.text(
-                private_language,
-                "task.unbound",
-                departments=listed(private_language),
-                title=task.title_in(private_language),
-                visit=visit.id,
+                reply_markup=keyboard,
             ),
         )
+        if found is None:
+            continue  # an earlier try of this row dealt with this department
+        attempts.append(found)
+        if found.message is not None:
+            async with rt.sessions() as session:
+                await visits.record_message(
+                    session,
+                    task_id=task.id or 0,
+                    department=department,
+                    chat_id=found.message.chat_id,
+                    thread_id=binding.thread_id,
+                    message_id=found.message.message_id,
+                    kind=kind,
+                )
+        elif found.outcome is Outcome.REFUSED:
+            async with rt.sessions() as session:
+                told = await visits.refused_before(
+                    session, visit_id=visit.id or 0, target=target, before_row=reminder.id or 0
+                )
+            if not told:
+                refused.append((department, found.reason))
+        elif found.outcome is Outcome.MAYBE:
+            maybe.append(department)
+    if unbound:
+        await _report_to_cs_and_announcer(bot, rt, task, visit, unbound, "task.unbound")
+    for department, reason in refused:
+        await _report_to_cs_and_announcer(
+            bot, rt, task, visit, [department], "task.refused_chat", reason=reason[:200]
+        )
+    if maybe:
+        await _report_to_cs_and_announcer(bot, rt, task, visit, maybe, "task.maybe_sent")
+    return attempts
+
+
+async def _report_to_cs_and_announcer(
+    bot: Bot,
+    rt: Runtime,
+    task: VisitTask,
+    visit: Visit,
+    departments: list[str],
+    key: str,
+    **params: str,
+) -> None:
+    """Something about a department's copy that a person must know (no chat bound; Telegram
+    refused it, with its reason; it may not have arrived): CS and the announcer hear."""
+    async with rt.sessions() as session:
+        found = [await org.get_department(session, code) for code in departments]
+        announcer = await org.view(session, visit.announced_by)
+
+    def words(language: str) -> str:
+        names = ", ".join(d.name_in(language) for d in found if d is not None)
+        return rt.catalog.text(
+            language,
+            key,
+            departments=names or ", ".join(departments),
+            title=task.title_in(language),
+            visit=visit.id,
+            **params,
+        )
+
+    if "cs" not in departments:
+        await send_to_department(bot, rt, "cs", words(rt.settings.default_language))
+    if announcer and announcer.staff.telegram_id:
+        await send_private(bot, announcer.staff.telegram_id, words(language_for(rt, announcer)))
 
 
 async def _escalate(
-    bot: Bot, rt: Runtime, task: VisitTask, visit: Visit, level: int, now: datetime
-) -> None:
+    bot: Bot, rt: Runtime, reminder: Reminder, task: VisitTask, visit: Visit, now: datetime
+) -> list[Attempt]:
     """One level of the chain: the department chat, its head, the duty manager, CS's lead."""
     levels = decode_escalation(task.escalation)
+    level = reminder.level
     if level < 1 or level > len(levels):
-        return
+        return []
     targets = levels[level - 1].notify
     responsible = task.departments.split(",")[0]
     minutes = round((now - task.due_at).total_seconds() / 60) if task.due_at else 0
@@ -290,9 +332,37 @@ async def _escalate(
     language = rt.settings.default_language
     header = rt.catalog.text(language, "task.header.escalate", minutes=minutes)
     group_text = await task_text(rt, language, task, visit, header=header, now=now)
+    attempts: list[Attempt] = []
+    # Destinations an earlier try of this row already dealt with count as reached.
     reached = 0
+
+    async def once(target: str, make_call: Callable[[], Awaitable[Message]]) -> None:
+        nonlocal reached
+        found = await sending.send_once(
+            rt,
+            box=OUTBOX_VISIT,
+            row_id=reminder.id or 0,
+            target=target,
+            now=now,
+            make_call=make_call,
+        )
+        if found is not None:
+            attempts.append(found)
+        if found is None or found.outcome in (Outcome.SENT, Outcome.MAYBE):
+            reached += 1
+
     if "department" in targets:
-        reached += await _to_group(bot, rt, responsible, group_text)
+        binding = await _binding(rt, responsible)
+        if binding is not None:
+            await once(
+                f"dept:{responsible}",
+                functools.partial(
+                    bot.send_message,
+                    binding.chat_id,
+                    group_text,
+                    message_thread_id=binding.thread_id,
+                ),
+            )
     seen: set[int] = set()
     for person in people:
         if person.telegram_id is None or person.telegram_id in seen:
@@ -301,23 +371,37 @@ async def _escalate(
         private_language = language_for(rt, views[person.id])
         private_header = rt.catalog.text(private_language, "task.header.escalate", minutes=minutes)
         text = await task_text(rt, private_language, task, visit, header=private_header, now=now)
-        reached += await send_private(bot, person.telegram_id, text) is not None
+        await once(
+            f"user:{person.telegram_id}",
+            functools.partial(bot.send_message, person.telegram_id, text),
+        )
+    if any(a.outcome is Outcome.NOT_YET for a in attempts):
+        return attempts  # tried again soon: nobody is "unreachable" yet
     if not reached:
         # Nobody in the chain could be reached (no head, no duty manager with a chat open):
         # the alert goes to the CS chat rather than nowhere.
         note = rt.catalog.text(language, "task.escalate_nobody")
-        await _to_group(bot, rt, "cs", f"{group_text}\n{note}")
+        binding = await _binding(rt, "cs")
+        if binding is not None:
+            await once(
+                "dept:cs:fallback",
+                functools.partial(
+                    bot.send_message,
+                    binding.chat_id,
+                    f"{group_text}\n{note}",
+                    message_thread_id=binding.thread_id,
+                ),
+            )
+        if any(a.outcome is Outcome.NOT_YET for a in attempts):
+            return attempts
     async with rt.sessions() as session:
         await visits.mark_escalated(session, task_id=task.id or 0, level=level, now=now)
+    return attempts
 
 
-async def _to_group(bot: Bot, rt: Runtime, department: str, text: str) -> int:
-    """1 if the department's chat got the message, 0 if it has none or refused it."""
-    try:
-        return int(await send_to_department(bot, rt, department, text) is not None)
-    except TelegramError as exc:
-        log.warning("escalation not delivered to %s: %s", department, exc)
-        return 0
+async def _binding(rt: Runtime, department: str) -> ChatBinding | None:
+    async with rt.sessions() as session:
+        return await org.get_binding(session, department)
 
 
 def _header_of(rt: Runtime, language: str, kind: str, reminded: Reminder | None) -> str:
@@ -331,8 +415,27 @@ def _header_of(rt: Runtime, language: str, kind: str, reminded: Reminder | None)
     return rt.catalog.text(language, "task.header.remind")
 
 
-async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
-    """Redraw every message carrying this task's buttons, so no copy shows stale state."""
+async def redraw_changed_tasks(bot: Bot, rt: Runtime) -> None:
+    """Redraw the messages of every task marked changed (storage: `redraw_seq`), clearing the
+    mark only once its copies are current: a crash, or Telegram's "not yet", leaves it for
+    the next tick, and one task's failure never holds up the others."""
+    async with rt.sessions() as session:
+        changed = await visits.tasks_to_redraw(session)
+    for task in changed:
+        assert task.id is not None
+        try:
+            current = await refresh_task_messages(bot, rt, task.id)
+        except Exception:
+            log.exception("could not redraw task %s; the next tick tries again", task.id)
+            continue
+        if current:
+            async with rt.sessions() as session:
+                await visits.task_redrawn(session, task_id=task.id, seen=task.redraw_seq)
+
+
+async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> bool:
+    """Redraw every message carrying this task's buttons, so no copy shows stale state.
+    False when Telegram said "not yet" for a copy (it is worth trying again)."""
     now = rt.clock()
     language = rt.settings.default_language
     async with rt.sessions() as session:
@@ -347,20 +450,24 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> None:
     # every edit counts against the group's twenty messages a minute. Older copies keep
     # working buttons; a press on one redraws the latest.
     latest = {message.department: message for message in sent}
+    current = True
     for message in latest.values():
         header = _header_of(rt, language, message.kind, reminded)
         text = await task_text(rt, language, task, visit, header=header, now=now)
-        try:
-            await bot.edit_message_text(
+        found = await sending.attempt(
+            bot.edit_message_text(
                 text,
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 reply_markup=task_keyboard(rt, language, task, items),
             )
-        except BadRequest as exc:
-            # The relative time in the text may be all that differs: not worth an error.
-            if "not modified" not in exc.message:
-                log.warning("could not redraw task message %s: %s", message.message_id, exc)
+        )
+        if found.outcome in (Outcome.NOT_YET, Outcome.MAYBE):
+            current = False  # an edit can be repeated safely: the next tick does
+        elif found.outcome is Outcome.REFUSED and "not modified" not in found.reason:
+            # Deleted by someone, or the bot removed: no edit will ever land there.
+            log.warning("could not redraw task message %s: %s", message.message_id, found.reason)
+    return current
 
 
 # --- Buttons -----------------------------------------------------------------------------------
@@ -413,7 +520,7 @@ async def task_button(update: Update, context: Context) -> None:
         await query.answer(caller.toast(f"task.refused.{change.reason}"))
         return
     await query.answer(caller.toast(f"task.ok.{data.action}"))
-    rt.tasks_to_redraw.add(task.id or 0)
+    # The storage change marked the task for redrawing; the tick does it now.
     delivery.nudge(context.application)
 
 

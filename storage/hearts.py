@@ -28,6 +28,7 @@ from storage.models import (
     EVALUATION_DRAFT,
     EVALUATION_RETURNED,
     EVALUATION_SUBMITTED,
+    OUTBOX_EVALUATION,
     PERIOD_CLOSED,
     PERIOD_OPEN,
     PERIOD_SIGNED,
@@ -40,6 +41,7 @@ from storage.models import (
     EvaluationPeriod,
     EvaluationReminder,
     EvaluationScore,
+    OutboxSend,
     Staff,
     StaffRole,
 )
@@ -661,9 +663,19 @@ async def finish_reminder(session: AsyncSession, *, reminder_id: int, now: datet
     await outbox.finish(session, EvaluationReminder, row_id=reminder_id, now=now)
 
 
-async def interrupted_reminders(session: AsyncSession) -> list[EvaluationReminder]:
-    """Rows a previous run claimed and never finished: marked uncertain, never resent."""
-    return list(await outbox.interrupted(session, EvaluationReminder))
+async def postpone_reminder(
+    session: AsyncSession, *, reminder_id: int, next_try_at: datetime
+) -> None:
+    await outbox.postpone(session, EvaluationReminder, row_id=reminder_id, next_try_at=next_try_at)
+
+
+async def interrupted_reminders(
+    session: AsyncSession, *, claimed_before: datetime
+) -> tuple[list[EvaluationReminder], list[OutboxSend]]:
+    """Rows a stopped sender left claimed, resumed; the calls under way then are "maybe"."""
+    return await outbox.interrupted(
+        session, EvaluationReminder, outbox=OUTBOX_EVALUATION, claimed_before=claimed_before
+    )
 
 
 async def reminders_of(session: AsyncSession, period_key: str) -> list[EvaluationReminder]:

@@ -139,6 +139,9 @@ class Visit(SQLModel, table=True):
     card_thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     card_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     card_dirty_at: datetime | None = None
+    # Counted up with every change the card shows: a redraw clears card_dirty_at only if no
+    # change came in while it was drawing (two changes can share one `now`).
+    card_seq: int = 0
     card_drawn_at: datetime | None = None
     # Bumped each time the arrival moves, so re-timed reminders are new rows, not resends.
     schedule_version: int = 0
@@ -183,6 +186,12 @@ class VisitTask(SQLModel, table=True):
     done_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     done_at: datetime | None = None
     escalated_level: int = 0
+    # Counted up by every change its messages show (a claim, a tick, done); the tick redraws
+    # them and records the count it drew, so a crash, an error, or a change made while
+    # drawing leaves the task for the next tick. (A count, not a time: two changes can
+    # share one `now`.)
+    redraw_seq: int = 0
+    redrawn_seq: int = 0
 
     def title_in(self, language: str) -> str:
         return self.title_zh if language == "zh" else self.title_en
@@ -277,6 +286,35 @@ class Reminder(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     late: bool = False
+    # Telegram said "not yet" (429, 5xx, a timeout before the call went out): tried again at
+    # next_try_at, with backoff; the destinations it already reached are not sent again.
+    attempts: int = 0
+    next_try_at: datetime | None = None
+
+
+# What one outbox row did at one destination (a department's chat, a person's private chat),
+# so a row tried again after a "not yet" never writes twice to a place it already reached.
+SEND_SENDING = "sending"  # the call is under way; a crash here leaves it "maybe"
+SEND_SENT = "sent"
+SEND_REFUSED = "refused"  # for good: no chat bound, the bot removed, the chat gone…
+SEND_MAYBE = "maybe"  # the call timed out after it went out: never resent, CS is told
+
+OUTBOX_VISIT = "visit"  # rows of `reminder`
+OUTBOX_EVALUATION = "evaluation"  # rows of `evaluation_reminder`
+
+
+class OutboxSend(SQLModel, table=True):
+    __tablename__ = "outbox_send"
+    __table_args__ = (UniqueConstraint("outbox", "row_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox: str = Field(max_length=16)
+    row_id: int = Field(index=True)
+    target: str = Field(max_length=40)  # "dept:hk", "user:<telegram id>"
+    state: str = Field(max_length=16)
+    reason: str = Field(default="", max_length=256)
+    at: datetime
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 # --- What happened, for the archive's timeline, and prompts waiting for a typed reply --------
@@ -432,3 +470,5 @@ class EvaluationReminder(SQLModel, table=True):
     state: str = Field(default=REMINDER_PENDING, max_length=16, index=True)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
+    attempts: int = 0
+    next_try_at: datetime | None = None

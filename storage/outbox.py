@@ -1,17 +1,24 @@
 """The exactly-once protocol of every timed message, for any outbox table (the VIP
 reminders, the evaluation's reminders): a due row is claimed by one conditional update
-before it is sent and marked sent after; a row a crash left claimed is never resent.
+before it is sent and marked sent after.
 
-A table takes part by having `id`, `state`, `due_at`, `claimed_at` and `sent_at`.
+A row goes to several destinations (departments, people); each destination's outcome is an
+`OutboxSend` row, written "sending" before the call and settled after it. So a row that
+Telegram answered "not yet" somewhere is tried again later at just those destinations, and
+a row a crash left claimed is resumed: what had gone out is not sent again, and the one call
+that was under way is "maybe" — never resent, reported to a person.
+
+A table takes part by having `id`, `state`, `due_at`, `claimed_at`, `sent_at`, `attempts`
+and `next_try_at`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +26,9 @@ from storage.models import (
     REMINDER_PENDING,
     REMINDER_SENDING,
     REMINDER_SENT,
-    REMINDER_UNCERTAIN,
+    SEND_MAYBE,
+    SEND_SENDING,
+    OutboxSend,
 )
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -33,7 +42,10 @@ async def claim_due(
     t: Any = table
     result = await session.exec(
         select(t.id)
-        .where(col(t.state) == REMINDER_PENDING, col(t.due_at) <= now)
+        .where(
+            col(t.state) == REMINDER_PENDING,
+            func.coalesce(col(t.next_try_at), col(t.due_at)) <= now,
+        )
         .order_by(col(t.due_at), col(t.id))
         .limit(limit)
     )
@@ -64,14 +76,112 @@ async def finish(
     await session.commit()
 
 
-async def interrupted(session: AsyncSession, table: type[Row]) -> Sequence[Row]:
-    """Rows a previous run claimed but never finished: it may or may not have sent them.
-    They are marked uncertain, never resent, and returned so a person can be told."""
+async def postpone(
+    session: AsyncSession, table: type[SQLModel], *, row_id: int, next_try_at: datetime
+) -> None:
+    """A claimed row Telegram answered "not yet" somewhere: pending again, tried at
+    `next_try_at`; the destinations it reached keep their OutboxSend rows."""
     t: Any = table
-    result = await session.exec(select(t).where(col(t.state) == REMINDER_SENDING))
-    rows = list(result.all())
-    for row in rows:
-        row.state = REMINDER_UNCERTAIN
-        session.add(row)
+    await session.exec(
+        update(t)
+        .where(col(t.id) == row_id, col(t.state) == REMINDER_SENDING)
+        .values(
+            state=REMINDER_PENDING,
+            claimed_at=None,
+            attempts=t.attempts + 1,
+            next_try_at=next_try_at,
+        )
+    )
     await session.commit()
-    return rows
+
+
+async def interrupted(
+    session: AsyncSession, table: type[Row], *, outbox: str, claimed_before: datetime
+) -> tuple[list[Row], list[OutboxSend]]:
+    """Rows claimed before `claimed_before` and never finished: the sender stopped (a crash,
+    a kill) — another instance still sending has claimed its rows more recently. Each is
+    pending again, to reach the destinations it had not; the call that was under way at the
+    time is marked "maybe" and returned with them, so a person can be told."""
+    t: Any = table
+    result = await session.exec(
+        select(t).where(col(t.state) == REMINDER_SENDING, col(t.claimed_at) <= claimed_before)
+    )
+    resumed: list[int] = []
+    in_flight: list[OutboxSend] = []
+    for row_id in [row.id for row in result.all()]:
+        outcome = await session.exec(
+            update(t)
+            .where(col(t.id) == row_id, col(t.state) == REMINDER_SENDING)
+            .values(state=REMINDER_PENDING, claimed_at=None)
+        )
+        if outcome.rowcount != 1:
+            continue  # another instance resumed it first
+        resumed.append(row_id)
+        sends = await session.exec(
+            select(OutboxSend).where(
+                col(OutboxSend.outbox) == outbox,
+                col(OutboxSend.row_id) == row_id,
+                col(OutboxSend.state) == SEND_SENDING,
+            )
+        )
+        for send in sends.all():
+            send.state = SEND_MAYBE
+            send.reason = "interrupted"
+            session.add(send)
+            in_flight.append(send)
+    await session.commit()
+    if not resumed:
+        return [], in_flight
+    rows = await session.exec(select(t).where(col(t.id).in_(resumed)).order_by(col(t.id)))
+    return list(rows.all()), in_flight
+
+
+# --- Each destination of a row ---------------------------------------------------------------
+
+
+async def begin_send(
+    session: AsyncSession, *, outbox: str, row_id: int, target: str, now: datetime
+) -> OutboxSend | None:
+    """Note that this row is about to write to `target`; None when an earlier try of the row
+    already dealt with it (sent, refused for good, or maybe sent): it is not written again."""
+    send = OutboxSend(outbox=outbox, row_id=row_id, target=target, state=SEND_SENDING, at=now)
+    session.add(send)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return None
+    return send
+
+
+async def settle_send(
+    session: AsyncSession,
+    *,
+    send_id: int,
+    state: str,
+    now: datetime,
+    reason: str = "",
+    message_id: int | None = None,
+) -> None:
+    """Record what the call did: sent, refused for good, or maybe sent."""
+    await session.exec(
+        update(OutboxSend)
+        .where(col(OutboxSend.id) == send_id)
+        .values(state=state, at=now, reason=reason[:256], message_id=message_id)
+    )
+    await session.commit()
+
+
+async def forget_send(session: AsyncSession, *, send_id: int) -> None:
+    """The call did not go out (Telegram said "not yet"): the next try writes it afresh."""
+    await session.exec(delete(OutboxSend).where(col(OutboxSend.id) == send_id))
+    await session.commit()
+
+
+async def sends_of(session: AsyncSession, *, outbox: str, row_ids: list[int]) -> list[OutboxSend]:
+    result = await session.exec(
+        select(OutboxSend)
+        .where(col(OutboxSend.outbox) == outbox, col(OutboxSend.row_id).in_(row_ids))
+        .order_by(col(OutboxSend.id))
+    )
+    return list(result.all())

@@ -19,9 +19,11 @@ from bot.reception import PlannedTask, encode_escalation
 from storage import outbox
 from storage.models import (
     OPEN_VISIT_STATUSES,
+    OUTBOX_VISIT,
     REMINDER_CANCELLED,
     REMINDER_PENDING,
     REMINDER_SENT,
+    SEND_REFUSED,
     TASK_CANCELLED,
     TASK_DONE,
     TASK_PENDING,
@@ -31,6 +33,7 @@ from storage.models import (
     VISIT_COMPLETED,
     VISIT_CONFIRMED,
     VISIT_RETURNED,
+    OutboxSend,
     PendingPrompt,
     Problem,
     Reminder,
@@ -180,6 +183,7 @@ async def confirm_notice(
     visit.checked_by = by
     visit.checked_at = now
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add(visit)
     for position, planned in enumerate(plan):
         await _add_task(session, visit, position, planned, now)
@@ -393,7 +397,9 @@ async def claim_task(
         return TaskChange(task, visit, False, reason)
     task.claimed_by = by
     task.claimed_at = now
+    task.redraw_seq += 1
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add_all([task, visit, _event(visit.id or 0, "claimed", by, now, task.key)])
     await session.commit()
     return TaskChange(task, visit, True)
@@ -426,7 +432,9 @@ def _mark_done(
     task.done_by = by
     task.done_at = now
     task.claimed_by = task.claimed_by or by
+    task.redraw_seq += 1
     visit.card_dirty_at = now
+    visit.card_seq += 1
     if task.is_arrival and visit.status == VISIT_CONFIRMED:
         visit.status = VISIT_ARRIVED
         visit.arrived_at = now
@@ -451,9 +459,10 @@ async def tick_item(
         return TaskChange(task, visit, False, reason), False
     item.done_by = by
     item.done_at = now
-    session.add(item)
+    task.redraw_seq += 1
     visit.card_dirty_at = now
-    session.add(visit)
+    visit.card_seq += 1
+    session.add_all([item, task, visit])
     await session.flush()
     items = await items_of(session, task.id or 0)
     finished = all(i.done_at is not None for i in items)
@@ -526,6 +535,7 @@ async def report_problem(
         visit_id=visit.id or 0, task_id=task_id, text=text, reported_by=by, reported_at=now
     )
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add_all([problem, visit, _event(visit.id or 0, "problem", by, now, text)])
     await session.commit()
     return problem
@@ -547,6 +557,7 @@ async def resolve_problem(
     visit = await session.get(Visit, problem.visit_id)
     assert visit is not None
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add_all([problem, visit, _event(visit.id or 0, "resolved", by, now, problem.text)])
     await session.commit()
     return problem
@@ -629,6 +640,7 @@ async def retime_visit(
     visit.arrival_at = arrival
     visit.schedule_version += 1
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add(visit)
     for task_id, planned in plan:
         task = await session.get(VisitTask, task_id)
@@ -661,6 +673,7 @@ async def close_visit(
     visit.closed_by = by
     visit.closed_at = now
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add(visit)
     await session.exec(
         update(Reminder)
@@ -695,12 +708,60 @@ async def finish_reminder(
     await outbox.finish(session, Reminder, row_id=reminder_id, now=now, late=late)
 
 
-async def interrupted_reminders(session: AsyncSession) -> list[Reminder]:
-    """Rows a previous run claimed but never finished: it may or may not have sent them.
+async def postpone_reminder(
+    session: AsyncSession, *, reminder_id: int, next_try_at: datetime
+) -> None:
+    await outbox.postpone(session, Reminder, row_id=reminder_id, next_try_at=next_try_at)
 
-    They are marked uncertain, never resent, and returned so a person can be told.
-    """
-    return list(await outbox.interrupted(session, Reminder))
+
+async def interrupted_reminders(
+    session: AsyncSession, *, claimed_before: datetime
+) -> tuple[list[Reminder], list[OutboxSend]]:
+    """Rows a stopped sender left claimed, resumed (storage.outbox.interrupted), and the
+    calls that were under way then: maybe sent, never resent."""
+    return await outbox.interrupted(
+        session, Reminder, outbox=OUTBOX_VISIT, claimed_before=claimed_before
+    )
+
+
+async def tasks_to_redraw(session: AsyncSession) -> list[VisitTask]:
+    """Tasks whose messages show something stale."""
+    result = await session.exec(
+        select(VisitTask)
+        .where(col(VisitTask.redraw_seq) > col(VisitTask.redrawn_seq))
+        .order_by(col(VisitTask.id))
+    )
+    return list(result.all())
+
+
+async def task_redrawn(session: AsyncSession, *, task_id: int, seen: int) -> None:
+    """The redraw of change number `seen` is done; a later change keeps the task listed."""
+    await session.exec(
+        update(VisitTask)
+        .where(col(VisitTask.id) == task_id, col(VisitTask.redrawn_seq) < seen)
+        .values(redrawn_seq=seen)
+    )
+    await session.commit()
+
+
+async def refused_before(
+    session: AsyncSession, *, visit_id: int, target: str, before_row: int
+) -> bool:
+    """Whether an earlier reminder of this visit was already refused at `target`: CS hears
+    of a department it cannot reach once per visit, not at every reminder."""
+    result = await session.exec(
+        select(OutboxSend.id)
+        .join(Reminder, col(Reminder.id) == col(OutboxSend.row_id))
+        .where(
+            col(OutboxSend.outbox) == OUTBOX_VISIT,
+            col(OutboxSend.target) == target,
+            col(OutboxSend.state) == SEND_REFUSED,
+            col(Reminder.visit_id) == visit_id,
+            col(Reminder.id) < before_row,
+        )
+        .limit(1)
+    )
+    return result.first() is not None
 
 
 async def last_reminder_sent(session: AsyncSession, task_id: int) -> Reminder | None:
@@ -734,6 +795,7 @@ async def mark_escalated(
     visit = await session.get(Visit, task.visit_id)
     assert visit is not None
     visit.card_dirty_at = now
+    visit.card_seq += 1
     session.add_all(
         [task, visit, _event(visit.id or 0, "escalated", None, now, f"{task.key}:{level}")]
     )
@@ -778,18 +840,18 @@ async def card_drawn(
     chat_id: int | None = None,
     thread_id: int | None = None,
     message_id: int | None = None,
-    dirty_seen: datetime | None = None,
+    seq_seen: int | None = None,
 ) -> None:
-    """Record a redraw; a change that came in while drawing keeps the card dirty."""
-    visit = await session.get(Visit, visit_id)
-    if visit is None:
-        return
-    visit.card_drawn_at = now
-    if dirty_seen is not None and visit.card_dirty_at == dirty_seen:
-        visit.card_dirty_at = None
+    """Record a redraw of change number `seq_seen`; a change that came in while drawing
+    (a higher count) keeps the card dirty."""
+    values: dict[str, object] = {"card_drawn_at": now}
     if message_id is not None:
-        visit.card_chat_id = chat_id
-        visit.card_thread_id = thread_id
-        visit.card_message_id = message_id
-    session.add(visit)
+        values.update(card_chat_id=chat_id, card_thread_id=thread_id, card_message_id=message_id)
+    await session.exec(update(Visit).where(col(Visit.id) == visit_id).values(**values))
+    if seq_seen is not None:
+        await session.exec(
+            update(Visit)
+            .where(col(Visit.id) == visit_id, col(Visit.card_seq) == seq_seen)
+            .values(card_dirty_at=None)
+        )
     await session.commit()

@@ -16,7 +16,6 @@ from storage.models import (
     REMINDER_PENDING,
     REMINDER_SENDING,
     REMINDER_SENT,
-    REMINDER_UNCERTAIN,
     STATUS_ACTIVE,
     Staff,
     StaffRole,
@@ -155,12 +154,17 @@ async def test_a_reminder_is_claimed_once_and_an_interrupted_one_is_never_resent
             store.claim_due_reminders(second, now=STARTS),
         )
     assert sorted(len(claim) for claim in claims) == [0, 1]
+    # Its sender stopped before writing to anyone: resumed, it is claimed again.
     async with sessions() as session:
-        interrupted = await store.interrupted_reminders(session)
+        interrupted, in_flight = await store.interrupted_reminders(session, claimed_before=STARTS)
         assert [row.kind for row in interrupted] == ["unassigned"]
-        assert await store.claim_due_reminders(session, now=NOW + timedelta(days=3)) == []
+        assert in_flight == []
         rows = await store.reminders_of(session, PERIOD)
-    assert {row.kind: row.state for row in rows}["unassigned"] == REMINDER_UNCERTAIN
+        assert {row.kind: row.state for row in rows}["unassigned"] == REMINDER_PENDING
+        again = await store.claim_due_reminders(session, now=STARTS)
+        assert [row.kind for row in again] == ["unassigned"]
+        assert again[0].id is not None
+        await store.finish_reminder(session, reminder_id=again[0].id, now=NOW)
     async with sessions() as session:
         deadline = hearts.default_deadline(PERIOD, ZONE)
         (due,) = await store.claim_due_reminders(session, now=deadline - timedelta(days=3))

@@ -12,14 +12,16 @@ from bot.notice import Notice
 from bot.org import DEFAULT_DEPARTMENTS
 from bot.playbook import load_playbook
 from bot.reception import PlannedTask, plan_task, plan_visit
-from storage import org, visits
+from storage import org, outbox, visits
 from storage.db import SessionFactory
 from storage.models import (
+    OUTBOX_VISIT,
     REMINDER_CANCELLED,
     REMINDER_PENDING,
     REMINDER_SENDING,
     REMINDER_SENT,
-    REMINDER_UNCERTAIN,
+    SEND_MAYBE,
+    SEND_SENT,
     TASK_CANCELLED,
     TASK_DONE,
     TASK_PENDING,
@@ -346,19 +348,48 @@ async def test_claiming_finishing_releasing_and_interrupted_reminders(
     # A claimed row is never claimed again, even if it is never finished.
     async with sessions() as session:
         assert await visits.claim_due_reminders(session, now=now + MINUTE) == []
+    # It had reached CS and was writing to housekeeping when its sender stopped.
     async with sessions() as session:
-        interrupted = await visits.interrupted_reminders(session)
-        none_left = await visits.interrupted_reminders(session)
+        to_cs = await outbox.begin_send(
+            session, outbox=OUTBOX_VISIT, row_id=unfinished_id, target="dept:cs", now=now
+        )
+        assert to_cs is not None
+        await outbox.settle_send(
+            session, send_id=to_cs.id or 0, state=SEND_SENT, now=now, message_id=5
+        )
+        to_hk = await outbox.begin_send(
+            session, outbox=OUTBOX_VISIT, row_id=unfinished_id, target="dept:hk", now=now
+        )
+        assert to_hk is not None
+    # A sender still inside its lease is left alone (another instance may be sending).
+    async with sessions() as session:
+        rows_left, _ = await visits.interrupted_reminders(session, claimed_before=now - MINUTE)
+    assert rows_left == []
+    async with sessions() as session:
+        interrupted, in_flight = await visits.interrupted_reminders(session, claimed_before=now)
+        none_left, _ = await visits.interrupted_reminders(session, claimed_before=now)
     assert [r.id for r in interrupted] == [unfinished_id]
+    assert [(send.target, send.state) for send in in_flight] == [("dept:hk", SEND_MAYBE)]
     assert none_left == []
     rows = {r.id: r for r in await _reminders(sessions, visit_id)}
-    assert rows[unfinished_id].state == REMINDER_UNCERTAIN
+    assert rows[unfinished_id].state == REMINDER_PENDING
+    # Resumed: claimed again, but neither the copy that went out nor the one in doubt is
+    # written again; a destination it had not reached yet is.
     async with sessions() as session:
-        later = await visits.claim_due_reminders(session, now=NOW + timedelta(days=1))
-    assert unfinished_id not in {r.id for r in later}
-    assert sent_id not in {r.id for r in later}
-    assert due.isdisjoint({r.id for r in later})
-    assert len(later) == ROWS_PER_VISIT - len(due)
+        later = {
+            r.id for r in await visits.claim_due_reminders(session, now=NOW + timedelta(days=1))
+        }
+        again = [
+            await outbox.begin_send(
+                session, outbox=OUTBOX_VISIT, row_id=unfinished_id, target=target, now=now
+            )
+            for target in ("dept:cs", "dept:hk", "dept:eng")
+        ]
+    assert unfinished_id in later
+    assert sent_id not in later
+    assert (due - {unfinished_id}).isdisjoint(later)
+    assert [send is not None for send in again] == [False, False, True]
+    assert len(later) == ROWS_PER_VISIT - len(due) + 1  # the resumed one
 
 
 async def test_claim_due_reminders_honours_its_limit(sessions: SessionFactory) -> None:
@@ -830,7 +861,7 @@ async def test_card_redraws_are_coalesced(sessions: SessionFactory) -> None:
             chat_id=-100,
             thread_id=4,
             message_id=77,
-            dirty_seen=dirty.card_dirty_at,
+            seq_seen=dirty.card_seq,
         )
     async with sessions() as session:
         visit = await visits.get_visit(session, visit_id)
@@ -851,11 +882,11 @@ async def test_card_redraws_are_coalesced(sessions: SessionFactory) -> None:
         [dirty] = await visits.cards_to_draw(
             session, now=t0 + window, quiet_since=t0 + window - window
         )
-        seen = dirty.card_dirty_at
+        seen = dirty.card_seq
     async with sessions() as session:
         await visits.complete_task(session, task_id=walk, by=manager, now=t0 + window)
         await visits.card_drawn(
-            session, visit_id=visit_id, now=t0 + window + second, dirty_seen=seen
+            session, visit_id=visit_id, now=t0 + window + second, seq_seen=seen
         )
     async with sessions() as session:
         visit = await visits.get_visit(session, visit_id)
