@@ -60,11 +60,10 @@ class Ids(Enum):
     BUTTON = "the data is one of the pressed message's own buttons"
     BUTTON_OF_VISIT = "one of the pressed message's own buttons, naming an existing visit"
     BUTTON_OF_REQUEST = "one of the pressed message's own buttons, naming an applicant"
-    BUTTON_OF_EVALUATION = (
-        "one of the pressed message's own buttons (so the ids are on the screen shown); then "
-        "the evaluation's own rules: a draft is its evaluator's (or passed to whoever scores "
-        "the person now), a review id is on the period's board (handlers.scoring, review, "
-        "signing)"
+    EVALUATION_RULES = (
+        "the evaluation's own rules, in the handler: a draft is its evaluator's (or passed to "
+        "whoever scores the person now), a review id is on the period's board, a sign token "
+        "is a period (handlers.scoring, review, signing)"
     )
 
 

@@ -104,9 +104,7 @@ SCORE = declare(
     "hs",
     _each(
         "page pick set skip clear save sub chg chh back",
-        Rule(
-            Who.ACTIVE_STAFF, Where.PRIVATE, Ids.BUTTON_OF_EVALUATION, chat_refusal=_SCORES_PRIVATE
-        ),
+        Rule(Who.ACTIVE_STAFF, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 # hr:ok|ret|hist:<evaluation> | hr:all:<period>:<count>:<digest> — the director's /review.
@@ -114,7 +112,7 @@ REVIEW = declare(
     "hr",
     _each(
         "ok ret hist all",
-        Rule(Who.DIRECTOR, Where.PRIVATE, Ids.BUTTON_OF_EVALUATION, chat_refusal=_SCORES_PRIVATE),
+        Rule(Who.DIRECTOR, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 # hg:ask|yes|no:<period> — the GM's /sign (handlers.signing).
@@ -122,7 +120,7 @@ SIGN = declare(
     "hg",
     _each(
         "ask yes no",
-        Rule(Who.GM, Where.PRIVATE, Ids.BUTTON_OF_EVALUATION, chat_refusal=_SCORES_PRIVATE),
+        Rule(Who.GM, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 

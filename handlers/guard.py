@@ -197,6 +197,14 @@ async def _button_of_request(
     return Subject(applicant_department=applicant.department_code)
 
 
+async def _evaluation_rules(
+    _rt: Runtime, _data: callbacks.Callback, _message: Message, _caller: Caller
+) -> Found:
+    # The evaluation's own rules decide (a begun draft stays with whoever began it, or
+    # passes to whoever scores the person now): its handlers check them on every press.
+    return Subject()
+
+
 IDS_CHECKS: dict[Ids, IdsCheck] = {
     Ids.TASK_MESSAGE: _task_message,
     Ids.ITEM_MESSAGE: _item_message,
@@ -205,6 +213,5 @@ IDS_CHECKS: dict[Ids, IdsCheck] = {
     Ids.BUTTON: _button,
     Ids.BUTTON_OF_VISIT: _button_of_visit,
     Ids.BUTTON_OF_REQUEST: _button_of_request,
-    # The handlers then apply the evaluation's rules to the ids on the button.
-    Ids.BUTTON_OF_EVALUATION: _button,
+    Ids.EVALUATION_RULES: _evaluation_rules,
 }
