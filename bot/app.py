@@ -29,6 +29,7 @@ from handlers import (
     common,
     delivery,
     errors,
+    guard,
     menus,
     org,
     periods,
@@ -91,6 +92,9 @@ def build_application(
         unclaimed=scoring.comment_as_reply,
     )
 
+    # Every button press, before any handler: the rule its prefix declares (who, where,
+    # which message its ids belong to). A refused press stops here with a toast.
+    application.add_handlers([CallbackQueryHandler(guard.check_press)], group=-1)
     application.add_handlers(
         [
             # Conversations first: while one waits for an answer, that text is its.
@@ -102,37 +106,53 @@ def build_application(
             CommandHandler("start", common.start),
             CommandHandler("help", common.help_command),
             CommandHandler("language", common.language_command),
-            CallbackQueryHandler(common.language_chosen, pattern=callbacks.pattern("lang")),
+            CallbackQueryHandler(
+                common.language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)
+            ),
             # Admins, in a department's group or topic.
             CommandHandler("bind", org.bind),
             CommandHandler("unbind", org.unbind),
             MessageHandler(filters.StatusUpdate.MIGRATE, org.chat_migrated),
             # Approvers: the buttons on a registration request.
-            CallbackQueryHandler(org.registration_decided, pattern=r"^reg:(ok|no):"),
+            CallbackQueryHandler(
+                org.registration_decided, pattern=callbacks.pattern(callbacks.REGISTER, "ok", "no")
+            ),
             # Admins, in private: people and the roster.
             CommandHandler("staff", staff.staff_command),
-            CallbackQueryHandler(staff.staff_button, pattern=callbacks.pattern("st")),
+            CallbackQueryHandler(staff.staff_button, pattern=callbacks.pattern(callbacks.STAFF)),
             CommandHandler("roster", roster.roster_command),
             MessageHandler(private & filters.Document.ALL, roster.roster_document),
             # VIP receptions: the cross-check, the task buttons, the visits.
-            CallbackQueryHandler(vip.cross_check_button, pattern=r"^vip:(ok|ret):"),
-            CallbackQueryHandler(tasks.task_button, pattern=callbacks.pattern("t")),
-            CallbackQueryHandler(tasks.resolve_button, pattern=callbacks.pattern("p")),
-            CallbackQueryHandler(visit_handlers.card_arrival_button, pattern=r"^card:arr:"),
+            CallbackQueryHandler(
+                vip.cross_check_button,
+                pattern=callbacks.pattern(callbacks.CROSS_CHECK, "ok", "ret"),
+            ),
+            CallbackQueryHandler(tasks.task_button, pattern=callbacks.pattern(callbacks.TASK)),
+            CallbackQueryHandler(
+                tasks.resolve_button, pattern=callbacks.pattern(callbacks.PROBLEM)
+            ),
+            CallbackQueryHandler(
+                visit_handlers.card_arrival_button,
+                pattern=callbacks.pattern(callbacks.CARD, "arr"),
+            ),
             CommandHandler("visits", visit_handlers.visits_command),
             CommandHandler("visit", visit_handlers.visit_command),
             CommandHandler("arrival", visit_handlers.arrival_command),
             CommandHandler("cancelvisit", visit_handlers.cancel_visit_command),
             CommandHandler("complete", visit_handlers.complete_command),
-            CallbackQueryHandler(visit_handlers.close_button, pattern=callbacks.pattern("vc")),
+            CallbackQueryHandler(
+                visit_handlers.close_button, pattern=callbacks.pattern(callbacks.CLOSE_VISIT)
+            ),
             CommandHandler("export", visit_handlers.export_command),
             # Six-hearts evaluation: private conversations (a group gets one line saying so).
             CommandHandler("score", scoring.score_command),
-            CallbackQueryHandler(scoring.score_button, pattern=callbacks.pattern("hs")),
+            CallbackQueryHandler(scoring.score_button, pattern=callbacks.pattern(callbacks.SCORE)),
             CommandHandler("review", review.review_command),
-            CallbackQueryHandler(review.review_button, pattern=callbacks.pattern("hr")),
+            CallbackQueryHandler(
+                review.review_button, pattern=callbacks.pattern(callbacks.REVIEW)
+            ),
             CommandHandler("sign", signing.sign_command),
-            CallbackQueryHandler(signing.sign_button, pattern=callbacks.pattern("hg")),
+            CallbackQueryHandler(signing.sign_button, pattern=callbacks.pattern(callbacks.SIGN)),
             CommandHandler("period", periods.period_command),
             CommandHandler("myscore", results.myscore_command),
             CommandHandler("scores", results.scores_command),

@@ -107,9 +107,13 @@ def department_name(caller: Caller, department: Department | None) -> str:
 
 
 async def language_command(update: Update, context: Context) -> None:
-    """Offers the two languages and "follow my Telegram app" as buttons."""
+    """Offers the two languages and "follow my Telegram app" as buttons (in private: the
+    choice is the presser's own, and only their own menu may make it)."""
     await greet(update, context)
     caller = await identify(update, context)
+    if not is_private(update):
+        await reply(update, caller.t("common.private_only", bot=context.bot.username))
+        return
     keyboard = InlineKeyboardMarkup(
         [
             [

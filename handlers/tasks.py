@@ -16,7 +16,6 @@ from datetime import datetime
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.org import can_work_on_task
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.when import format_local
@@ -493,9 +492,7 @@ async def task_button(update: Update, context: Context) -> None:
     if task is None:
         await query.answer(caller.toast("common.stale_button"))
         return
-    if not can_work_on_task(caller.person, tuple(task.departments.split(","))):
-        await query.answer(caller.toast("task.not_yours"), show_alert=True)
-        return
+    # The press guard has checked who pressed, where, and that the id is this message's.
     assert caller.staff_id is not None
     now = rt.clock()
     if data.action == "prob":
@@ -591,11 +588,22 @@ async def problem_described(
             continue
         delivered_to.add((binding.chat_id, binding.thread_id))
         try:
-            await context.bot.send_message(
+            sent = await context.bot.send_message(
                 binding.chat_id, notice, message_thread_id=binding.thread_id, reply_markup=keyboard
             )
         except TelegramError:
             log.exception("problem notice not delivered to %s", department)
+            continue
+        # Recorded, so ✔️ Resolved is honoured only on this problem's own notice.
+        async with rt.sessions() as session:
+            await visits.record_problem_notice(
+                session,
+                problem_id=problem.id or 0,
+                chat_id=sent.chat_id,
+                thread_id=binding.thread_id,
+                message_id=sent.message_id,
+                now=rt.clock(),
+            )
     message = update.effective_message
     assert message is not None
     here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
@@ -618,10 +626,7 @@ async def resolve_button(update: Update, context: Context) -> None:
     if problem is None or task is None:
         await query.answer(caller.toast("common.stale_button"))
         return
-    departments = (*task.departments.split(","), "cs")
-    if not can_work_on_task(caller.person, departments):
-        await query.answer(caller.toast("task.not_yours"), show_alert=True)
-        return
+    # The press guard has checked who pressed, where, and that this is the problem's notice.
     assert caller.staff_id is not None
     async with rt.sessions() as session:
         resolved = await visits.resolve_problem(

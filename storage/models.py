@@ -257,6 +257,26 @@ class Problem(SQLModel, table=True):
     resolved_at: datetime | None = None
 
 
+# --- VIP receptions: the problem notices that carry a ✔️ Resolved button -------------------
+
+
+class ProblemNotice(SQLModel, table=True):
+    """A problem's notice in a department chat, so a ✔️ Resolved press can be told to come
+    from that problem's own notice."""
+
+    __tablename__ = "problem_notice"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(
+        sa_column=Column(ForeignKey("problem.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sent_at: datetime
+
+
 # --- Outbox: every timed message is a row, sent exactly once --------------------------------
 
 REMINDER_PENDING = "pending"

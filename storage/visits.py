@@ -36,6 +36,7 @@ from storage.models import (
     OutboxSend,
     PendingPrompt,
     Problem,
+    ProblemNotice,
     Reminder,
     TaskCheckItem,
     TaskMessage,
@@ -519,6 +520,24 @@ async def messages_of(session: AsyncSession, task_id: int) -> list[TaskMessage]:
     return list(result.all())
 
 
+async def is_task_message(
+    session: AsyncSession, *, task_id: int, chat_id: int, message_id: int
+) -> bool:
+    """Whether the bot sent this message (chat, message) with this task's buttons."""
+    found = await session.exec(
+        select(TaskMessage.id).where(
+            col(TaskMessage.task_id) == task_id,
+            col(TaskMessage.chat_id) == chat_id,
+            col(TaskMessage.message_id) == message_id,
+        )
+    )
+    return found.first() is not None
+
+
+async def get_item(session: AsyncSession, item_id: int) -> TaskCheckItem | None:
+    return await session.get(TaskCheckItem, item_id)
+
+
 # --- Problems ----------------------------------------------------------------------------------
 
 
@@ -565,6 +584,42 @@ async def resolve_problem(
 
 async def get_problem(session: AsyncSession, problem_id: int) -> Problem | None:
     return await session.get(Problem, problem_id)
+
+
+async def record_problem_notice(
+    session: AsyncSession,
+    *,
+    problem_id: int,
+    chat_id: int,
+    thread_id: int | None,
+    message_id: int,
+    now: datetime,
+) -> None:
+    """The notice (with ✔️ Resolved) the bot sent for a problem to a department chat."""
+    session.add(
+        ProblemNotice(
+            problem_id=problem_id,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            message_id=message_id,
+            sent_at=now,
+        )
+    )
+    await session.commit()
+
+
+async def is_problem_notice(
+    session: AsyncSession, *, problem_id: int, chat_id: int, message_id: int
+) -> bool:
+    """Whether this message (chat, message) is the notice the bot sent for this problem."""
+    found = await session.exec(
+        select(ProblemNotice.id).where(
+            col(ProblemNotice.problem_id) == problem_id,
+            col(ProblemNotice.chat_id) == chat_id,
+            col(ProblemNotice.message_id) == message_id,
+        )
+    )
+    return found.first() is not None
 
 
 # --- Prompts waiting for a typed reply ---------------------------------------------------------
