@@ -6,8 +6,9 @@ import logging
 from pathlib import Path
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter
 
+from handlers import sending
 from handlers.base import Context, identify, language_for, plain, runtime
 from storage import org
 
@@ -36,13 +37,16 @@ async def on_error(update: object, context: Context) -> None:
             log.exception("could not identify the user while reporting an error")
         language = caller.language if caller else rt.settings.default_language
         text = rt.catalog.text(language, "error.telegram" if transient else "error.generic")
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(plain(text), show_alert=True)
-            elif update.effective_message is not None:
-                await update.effective_message.reply_text(text, do_quote=False)
-        except TelegramError:
-            log.exception("could not apologise to the user")
+        # The apology is one more call to a Telegram that may be failing: what it does is
+        # logged as a warning, never raised or logged as another error.
+        if update.callback_query is not None:
+            await sending.quietly(
+                update.callback_query.answer(plain(text), show_alert=True), "apology"
+            )
+        elif update.effective_message is not None:
+            await sending.quietly(
+                update.effective_message.reply_text(text, do_quote=False), "apology"
+            )
     await _tell_admins_once(context, error)
 
 
@@ -83,9 +87,5 @@ async def _tell_admins_once(context: Context, error: BaseException) -> None:
     for admin in admins:
         language = languages.get(admin, rt.settings.default_language)
         text = rt.catalog.text(language, "error.admin_report", error=summary)
-        try:
-            await context.bot.send_message(admin, text)
-        except Forbidden:
-            continue
-        except TelegramError:
-            log.exception("could not report an error to admin %s", admin)
+        # An admin who never opened a chat with the bot cannot be told (a refusal).
+        await sending.quietly(context.bot.send_message(admin, text), f"report to admin {admin}")

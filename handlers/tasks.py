@@ -302,7 +302,9 @@ async def _report_to_cs_and_announcer(
             **params,
         )
 
-    if "cs" not in departments:
+    # CS's own chat is told too when it is the one concerned, unless it cannot be written
+    # to at all (no chat bound, or Telegram refuses it).
+    if "cs" not in departments or key == "task.maybe_sent":
         await send_to_department(bot, rt, "cs", words(rt.settings.default_language))
     if announcer and announcer.staff.telegram_id:
         await send_private(bot, announcer.staff.telegram_id, words(language_for(rt, announcer)))
