@@ -412,11 +412,13 @@ async def vip_summary_button(update: Update, context: Context) -> None:
     visit_id = _visit_of(draft)
     async with rt.sessions() as session:
         # Taking the draft first: of two presses at once (two instances), one sends.
-        if not await drafts.end_draft(session, draft=draft):
-            await query.answer(caller.toast("common.stale_button"))
-            return
-        await query.answer()
-        await replace_buttons(update, None)
+        taken = await drafts.end_draft(session, draft=draft)
+    if not taken:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    await query.answer()
+    await replace_buttons(update, None)
+    async with rt.sessions() as session:
         if visit_id:
             visit = await visits.resubmit_notice(
                 session, visit_id=visit_id, notice=notice, by=caller.staff_id, now=rt.clock()
