@@ -27,6 +27,7 @@ from bot.settings import Settings
 from handlers import (
     callbacks,
     common,
+    conversations,
     delivery,
     errors,
     guard,
@@ -46,6 +47,7 @@ from handlers import (
 from handlers import visits as visit_handlers
 from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
+from storage.models import DRAFT_REGISTER, DRAFT_VIP
 
 BotApplication = Application
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -91,15 +93,31 @@ def build_application(
         },
         unclaimed=scoring.comment_as_reply,
     )
+    # The conversations kept as rows (storage.drafts), by the kind of their draft.
+    drafted = {DRAFT_VIP: vip.CONVERSATION, DRAFT_REGISTER: org.REGISTRATION}
 
     # Every button press, before any handler: the rule its prefix declares (who, where,
     # which message its ids belong to). A refused press stops here with a toast.
     application.add_handlers([CallbackQueryHandler(guard.check_press)], group=-1)
+    # Before everything else (group -1): private text while a /vip or /register draft waits
+    # is its answer, whichever instance gets it. Without a draft, the text goes on to the
+    # list below (a comment the /score conversation waits for, or stray text).
+    application.add_handler(
+        MessageHandler(
+            private & filters.TEXT & ~filters.COMMAND & ~filters.REPLY,
+            conversations.text_handler(drafted),
+        ),
+        group=-1,
+    )
     application.add_handlers(
         [
-            # Conversations first: while one waits for an answer, that text is its.
-            org.registration_conversation(),
-            vip.vip_conversation(),
+            # The /vip and /register conversations: their commands and buttons.
+            CommandHandler("vip", vip.vip_start),
+            CallbackQueryHandler(vip.vip_summary_button, pattern=r"^ni:"),
+            CallbackQueryHandler(vip.vip_correct, pattern=r"^vip:fix:\d+$"),
+            CommandHandler("register", org.register_start),
+            CallbackQueryHandler(org.register_department, pattern=r"^reg:dept:"),
+            CommandHandler("cancel", conversations.cancel_handler(drafted), filters=private),
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
             MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompt_answers),
             # Everyone: greeting, help, language.

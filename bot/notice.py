@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -198,3 +199,72 @@ def parse_pasted(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[Notice, l
         errors.append(LineError(0, FieldError("notice.error.missing"), name))
     errors.sort(key=lambda e: (e.line == 0, e.line))
     return notice, errors
+
+
+# --- The /vip conversation's state, as its row keeps it (storage.drafts) ---------------------
+
+ASK = "ask"  # each field in turn
+EDIT = "edit"  # one field again, chosen from the summary
+SUMMARY = "summary"  # the summary with Send / Edit / Cancel
+PICK = "pick"  # the field buttons, after ✏️ Edit
+GUEST_OR_COMPANY = "notice.error.guest_or_company"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a notice's conversation stands: which question it waits for, or its buttons."""
+
+    kind: str
+    field: str | None = None
+
+    def encode(self) -> str:
+        return f"{self.kind}:{self.field}" if self.field else self.kind
+
+    @property
+    def wants_text(self) -> bool:
+        return self.kind in (ASK, EDIT)
+
+
+def parse_stage(text: str) -> Stage | None:
+    """A stored step read back; None for one this version does not know."""
+    kind, _, name = text.partition(":")
+    if kind in (ASK, EDIT) and name in FIELDS:
+        return Stage(kind, name)
+    if kind in (SUMMARY, PICK) and not name:
+        return Stage(kind)
+    return None
+
+
+def answer_field(
+    notice: Notice, stage: Stage, raw: str, *, now: datetime, zone: ZoneInfo
+) -> tuple[Notice, Stage] | FieldError:
+    """An answer to the question `stage` asks: the notice with it and the next stage (the
+    next field in turn, or the summary after the last one or after an edit), or why not."""
+    assert stage.field is not None
+    assert stage.wants_text
+    value = parse_value(stage.field, raw, now=now, zone=zone)
+    if isinstance(value, FieldError):
+        return value
+    notice = notice.with_value(stage.field, value)
+    if stage.kind == ASK and stage.field == "company" and not (notice.guest or notice.company):
+        return FieldError(GUEST_OR_COMPANY)
+    index = FIELDS.index(stage.field)
+    if stage.kind == ASK and index + 1 < len(FIELDS):
+        return notice, Stage(ASK, FIELDS[index + 1])
+    return notice, Stage(SUMMARY)
+
+
+def notice_to_json(notice: Notice) -> dict[str, Any]:
+    """The notice as JSON values (the arrival as an ISO 8601 UTC instant)."""
+    data: dict[str, Any] = {name: getattr(notice, name) for name in FIELDS}
+    if notice.arrival is not None:
+        data["arrival"] = notice.arrival.isoformat()
+    return data
+
+
+def notice_from_json(data: Mapping[str, Any]) -> Notice:
+    """A notice read back from `notice_to_json`; unknown keys are ignored."""
+    values: dict[str, Any] = {name: data[name] for name in FIELDS if name in data}
+    if isinstance(values.get("arrival"), str):
+        values["arrival"] = datetime.fromisoformat(values["arrival"])
+    return Notice(**values)

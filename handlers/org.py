@@ -1,6 +1,7 @@
 """The organisation, all in chat: /bind and /unbind, /register with approval, and /staff.
 
-/register is a short private conversation:
+/register is a short private conversation, kept as a row (storage.drafts) like /vip's, so
+a name typed before a restart is still there after it:
 
 ```mermaid
 stateDiagram-v2
@@ -16,19 +17,10 @@ stateDiagram-v2
 from __future__ import annotations
 
 import logging
-import warnings
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
 
 from bot.org import (
     can_decide_registration,
@@ -51,8 +43,10 @@ from handlers.base import (
     topic_of,
 )
 from handlers.common import department_name, help_text
-from storage import org
-from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, Staff
+from handlers.conversations import Conversation
+from storage import drafts, org
+from storage.drafts import Draft
+from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
 
 log = logging.getLogger(__name__)
 
@@ -145,19 +139,19 @@ async def chat_migrated(update: Update, context: Context) -> None:
 
 # --- /register -----------------------------------------------------------------------------------
 
-NAME, DEPARTMENT = range(2)
-_REGISTER_NAME = "register_name"
+STEP_NAME = "name"
+STEP_DEPARTMENT = "department"
 
 
-async def register_start(update: Update, context: Context) -> int:
-    """Asks for the person's name, unless they are already staff."""
+async def register_start(update: Update, context: Context) -> None:
+    """Asks for the person's name, unless they are already staff (again = start over)."""
     rt = runtime(context)
     user = update.effective_user
     assert user is not None
     if not is_private(update):
         caller = await identify(update, context)
         await reply(update, caller.t("register.group", bot=context.bot.username))
-        return ConversationHandler.END
+        return
     staff = await greet(update, context)
     async with rt.sessions() as session:
         department = (
@@ -171,28 +165,43 @@ async def register_start(update: Update, context: Context) -> int:
             update,
             caller.t("register.already_active", department=department_name(caller, department)),
         )
-        return ConversationHandler.END
+        return
     if staff.status == STATUS_INACTIVE:
         await reply(update, caller.t("register.inactive"))
-        return ConversationHandler.END
+        return
+    async with rt.sessions() as session:
+        await drafts.start_draft(
+            session,
+            telegram_id=user.id,
+            kind=DRAFT_REGISTER,
+            step=STEP_NAME,
+            answers={},
+            now=rt.clock(),
+        )
     await reply(update, caller.t("register.ask_name"))
-    return NAME
 
 
-async def register_name(update: Update, context: Context) -> int:
-    """Checks the name, then offers the departments as buttons."""
+async def register_answer(update: Update, context: Context, draft: Draft) -> bool:
+    """Typed text during /register: the name (checked, then the departments as buttons), or,
+    where a department button is expected, a pointer to them. False when the draft moved."""
     rt = runtime(context)
     caller = await identify(update, context)
     message = update.effective_message
     assert message is not None
+    if draft.step != STEP_NAME:
+        await reply(update, caller.t("register.tap_department"))
+        return True
     name = " ".join((message.text or "").split())
     if not name or len(name) > 64 or name.startswith("/"):
         await reply(update, caller.t("register.bad_name"))
-        return NAME
-    assert context.user_data is not None
-    context.user_data[_REGISTER_NAME] = name
+        return True
     async with rt.sessions() as session:
+        moved = await drafts.move_draft(
+            session, draft=draft, step=STEP_DEPARTMENT, answers={"name": name}, now=rt.clock()
+        )
         departments = await org.list_departments(session)
+    if moved is None:
+        return False
     buttons = [
         InlineKeyboardButton(
             department_name(caller, d), callback_data=callbacks.encode("reg", "dept", d.code)
@@ -205,31 +214,36 @@ async def register_name(update: Update, context: Context) -> int:
         caller.t("register.ask_department", name=name),
         reply_markup=InlineKeyboardMarkup(rows),
     )
-    return DEPARTMENT
+    return True
 
 
-async def register_department_typed(update: Update, context: Context) -> int:
-    """Typed text where a department button is expected."""
-    caller = await identify(update, context)
-    await reply(update, caller.t("register.tap_department"))
-    return DEPARTMENT
-
-
-async def register_department(update: Update, context: Context) -> int:
+async def register_department(update: Update, context: Context) -> None:
     """Saves the request and sends it, with Approve / Reject, to admins and the head."""
     rt = runtime(context)
     query = update.callback_query
     assert query is not None
-    assert context.user_data is not None
     caller = await identify(update, context)
     data = callbacks.parse(query.data)
-    name = context.user_data.get(_REGISTER_NAME)
     code = data.args[0] if data and data.args else ""
     async with rt.sessions() as session:
+        draft = await drafts.live_draft(
+            session, telegram_id=caller.user.id, kind=DRAFT_REGISTER, now=rt.clock()
+        )
+        name = draft.answers.get("name") if draft and draft.step == STEP_DEPARTMENT else None
         department = await org.get_department(session, code)
-        if department is None or not name or caller.staff_id is None:
+        if (
+            draft is None
+            or department is None
+            or not isinstance(name, str)
+            or caller.staff_id is None
+            or not is_private(update)
+        ):
             await query.answer(caller.toast("common.stale_button"))
-            return DEPARTMENT
+            return
+        # Taking the draft first: of two presses at once (two instances), one sends.
+        if not await drafts.end_draft(session, draft=draft):
+            await query.answer(caller.toast("common.stale_button"))
+            return
         staff = await org.request_registration(
             session,
             staff_id=caller.staff_id,
@@ -239,7 +253,7 @@ async def register_department(update: Update, context: Context) -> int:
         )
         if staff is None:
             await query.answer(caller.toast("common.stale_button"))
-            return ConversationHandler.END
+            return
         if caller.person.is_admin:
             # An administrator has nobody above them to ask: their own request is granted.
             await org.decide_registration(
@@ -253,8 +267,7 @@ async def register_department(update: Update, context: Context) -> int:
             dept_name = department_name(caller, department)
             await query.edit_message_text(caller.t("register.chosen", department=dept_name))
             await reply(update, caller.t("register.self_approved", department=dept_name))
-            context.user_data.pop(_REGISTER_NAME, None)
-            return ConversationHandler.END
+            return
         approvers = await _approvers(session, rt.settings.admin_user_ids, department.code)
         approver_views = {tid: await org.view_by_telegram_id(session, tid) for tid in approvers}
     await query.answer()
@@ -295,8 +308,6 @@ async def register_department(update: Update, context: Context) -> int:
             log.warning("registration request not delivered to %s: %s", telegram_id, exc)
     key = "register.sent" if reached else "register.no_approver"
     await reply(update, caller.t(key, name=name, department=dept_name))
-    context.user_data.pop(_REGISTER_NAME, None)
-    return ConversationHandler.END
 
 
 async def _approvers(
@@ -308,39 +319,13 @@ async def _approvers(
     return list(dict.fromkeys([*admins, *heads]))
 
 
-async def register_cancel(update: Update, context: Context) -> int:
-    """Ends the conversation without saving anything."""
+async def register_cancel(update: Update, context: Context, draft: Draft) -> None:  # noqa: ARG001
+    """/cancel: registration stops without saving anything."""
     caller = await identify(update, context)
-    if context.user_data is not None:
-        context.user_data.pop(_REGISTER_NAME, None)
     await reply(update, caller.t("register.cancelled"))
-    return ConversationHandler.END
 
 
-def registration_conversation() -> ConversationHandler[Context]:
-    # A reply to one of the bot's questions (a return reason…) is not an answer here.
-    private = filters.ChatType.PRIVATE & ~filters.REPLY
-    with warnings.catch_warnings():
-        # PTB warns that with per_message=False a CallbackQueryHandler is tracked per chat
-        # rather than per message; that is what we want in a one-person private chat.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("register", register_start)],
-            states={
-                NAME: [MessageHandler(private & filters.TEXT & ~filters.COMMAND, register_name)],
-                DEPARTMENT: [
-                    CallbackQueryHandler(register_department, pattern=r"^reg:dept:"),
-                    MessageHandler(
-                        private & filters.TEXT & ~filters.COMMAND, register_department_typed
-                    ),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", register_cancel)],
-            conversation_timeout=15 * 60,
-            # /register again mid-way starts over instead of "unknown command".
-            allow_reentry=True,
-            name="register",
-        )
+REGISTRATION = Conversation(answer=register_answer, cancel=register_cancel)
 
 
 async def registration_decided(update: Update, context: Context) -> None:

@@ -1,11 +1,16 @@
 """/vip: a manager announces a VIP in a private chat; the duty manager or CS cross-checks it.
 
-The notice is asked field by field, or pasted whole as `Field: value` lines:
+The notice is asked field by field, or pasted whole as `Field: value` lines. Where it
+stands is its row in storage.drafts (`step`: the stage of bot.notice, the answers so far),
+read on every update: after a restart, or on another instance, the next answer continues.
+A draft untouched for a day is abandoned.
 
 ```mermaid
 stateDiagram-v2
     [*] --> ASK: /vip
     [*] --> SUMMARY: /vip + pasted lines (all valid)
+    [*] --> OFFER: /vip with a draft in progress
+    OFFER --> ASK: ▶️ Continue (where it stood) / 🆕 Start afresh
     ASK --> ASK: an answer (valid → next field; wrong → the reason, asked again)
     ASK --> SUMMARY: last field answered
     SUMMARY --> PICK: ✏️ Edit a field
@@ -24,22 +29,29 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Catalog
-from bot.notice import FIELDS, OPTIONAL, FieldError, Notice, parse_pasted, parse_value
+from bot.notice import (
+    ASK,
+    EDIT,
+    FIELDS,
+    GUEST_OR_COMPANY,
+    OPTIONAL,
+    PICK,
+    SUMMARY,
+    FieldError,
+    Notice,
+    Stage,
+    answer_field,
+    notice_from_json,
+    notice_to_json,
+    parse_pasted,
+    parse_stage,
+)
 from bot.org import can_announce_vip, can_cross_check
 from bot.reception import plan_visit
 from bot.runtime import Runtime
@@ -57,14 +69,13 @@ from handlers.base import (
     runtime,
     send_private,
 )
+from handlers.conversations import Conversation
 from handlers.prompts import ask_for_reply
-from storage import org, visits
-from storage.models import VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
+from storage import drafts, org, visits
+from storage.drafts import Draft
+from storage.models import DRAFT_VIP, VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
 
 log = logging.getLogger(__name__)
-
-ASK, SUMMARY, PICK, EDIT = range(4)
-_STATE = "vip_notice"  # user_data key: {"notice": Notice, "field": str, "visit_id": int | None}
 
 
 # --- Rendering -----------------------------------------------------------------------------------
@@ -110,16 +121,62 @@ def error_text(caller_t: Any, error: FieldError) -> str:
 # --- The conversation ----------------------------------------------------------------------------
 
 
-async def vip_start(update: Update, context: Context) -> int:
-    """Starts a notice: asks the first field, or reads a pasted notice whole."""
+async def _live(rt: Runtime, telegram_id: int) -> Draft | None:
+    async with rt.sessions() as session:
+        return await drafts.live_draft(
+            session, telegram_id=telegram_id, kind=DRAFT_VIP, now=rt.clock()
+        )
+
+
+async def _start(
+    rt: Runtime, telegram_id: int, stage: Stage, notice: Notice, visit_id: int | None
+) -> Draft:
+    async with rt.sessions() as session:
+        return await drafts.start_draft(
+            session,
+            telegram_id=telegram_id,
+            kind=DRAFT_VIP,
+            step=stage.encode(),
+            answers=_answers(notice, visit_id),
+            now=rt.clock(),
+        )
+
+
+async def _move(rt: Runtime, draft: Draft, stage: Stage, notice: Notice) -> Draft | None:
+    async with rt.sessions() as session:
+        return await drafts.move_draft(
+            session,
+            draft=draft,
+            step=stage.encode(),
+            answers=_answers(notice, _visit_of(draft)),
+            now=rt.clock(),
+        )
+
+
+def _answers(notice: Notice, visit_id: int | None) -> dict[str, Any]:
+    return {"notice": notice_to_json(notice), "visit_id": visit_id}
+
+
+def _notice_of(draft: Draft) -> Notice:
+    return notice_from_json(draft.answers.get("notice") or {})
+
+
+def _visit_of(draft: Draft) -> int | None:
+    visit_id = draft.answers.get("visit_id")
+    return visit_id if isinstance(visit_id, int) else None
+
+
+async def vip_start(update: Update, context: Context) -> None:
+    """Starts a notice: asks the first field, reads a pasted notice whole, or, with a draft
+    in progress, shows where it stands and offers to continue it or start afresh."""
+    rt = runtime(context)
     caller = await identify(update, context)
     if not is_private(update):
         await reply(update, caller.t("common.private_only", bot=context.bot.username))
-        return ConversationHandler.END
+        return
     if not can_announce_vip(caller.person):
         await reply(update, caller.t("vip.not_allowed"))
-        return ConversationHandler.END
-    assert context.user_data is not None
+        return
     message = update.effective_message
     assert message is not None
     # Anything after "/vip" is a pasted notice; "/vip" alone starts the questions.
@@ -128,20 +185,60 @@ async def vip_start(update: Update, context: Context) -> int:
     if body.strip():
         # Lines are numbered as the manager sees their message, "/vip" being line 1.
         first_line = text.count("\n", 0, len(text) - len(body.lstrip("\n ")))
-        return await _read_pasted(update, context, caller, body.lstrip("\n "), first_line)
-    context.user_data[_STATE] = {"notice": Notice(), "field": FIELDS[0], "visit_id": None}
+        await _read_pasted(update, context, caller, body.lstrip("\n "), first_line)
+        return
+    draft = await _live(rt, caller.user.id)
+    if draft is not None and parse_stage(draft.step) is not None:
+        await _offer_resume(update, context, caller, draft)
+        return
+    await _start(rt, caller.user.id, Stage(ASK, FIELDS[0]), Notice(), None)
     await reply(update, caller.t("vip.intro"))
     await _ask(update, caller, FIELDS[0])
-    return ASK
+
+
+async def _offer_resume(update: Update, context: Context, caller: Caller, draft: Draft) -> None:
+    """The notice in progress as it stands, what it waits for, Continue / Start afresh."""
+    rt = runtime(context)
+    stage = parse_stage(draft.step)
+    assert stage is not None
+    if stage.wants_text and stage.field is not None:
+        where = caller.t("vip.resume_at_field", field=caller.t(f"notice.label.{stage.field}"))
+    else:
+        where = caller.t("vip.resume_at_summary")
+    visit_id = _visit_of(draft)
+    lines = [
+        caller.t(
+            "vip.resume_offer_correction" if visit_id else "vip.resume_offer",
+            when=format_local(draft.updated_at, rt.settings.zone),
+            visit=visit_id or 0,
+        ),
+        "",
+        notice_text(rt.catalog, caller.language, rt, _notice_of(draft)),
+        "",
+        where,
+    ]
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    caller.t("vip.resume"), callback_data=callbacks.encode("ni", "resume")
+                ),
+                InlineKeyboardButton(
+                    caller.t("vip.afresh"), callback_data=callbacks.encode("ni", "afresh")
+                ),
+            ]
+        ]
+    )
+    await reply(update, "\n".join(lines), reply_markup=keyboard)
 
 
 async def _read_pasted(
     update: Update, context: Context, caller: Caller, body: str, lines_before: int
-) -> int:
+) -> None:
     rt = runtime(context)
-    assert context.user_data is not None
     notice, errors = parse_pasted(body, now=rt.clock(), zone=rt.settings.zone)
     if errors:
+        # Nothing is saved, and a draft in progress stays as it was.
         lines = [caller.t("vip.pasted_errors")]
         for error in errors:
             reason = error_text(caller.t, error.error)
@@ -159,10 +256,9 @@ async def _read_pasted(
                 lines.append(caller.t("vip.pasted_missing", field=field))
         lines.append(caller.t("vip.pasted_fields"))
         await reply(update, "\n".join(lines))
-        return ConversationHandler.END
-    context.user_data[_STATE] = {"notice": notice, "field": None, "visit_id": None}
-    await _show_summary(update, context, caller)
-    return SUMMARY
+        return
+    await _start(rt, caller.user.id, Stage(SUMMARY), notice, None)
+    await _show_summary(update, context, caller, notice)
 
 
 async def _ask(update: Update, caller: Caller, name: str) -> None:
@@ -170,43 +266,42 @@ async def _ask(update: Update, caller: Caller, name: str) -> None:
     await reply(update, caller.t(f"notice.ask.{name}") + (f"\n{hint}" if hint else ""))
 
 
-async def vip_answer(update: Update, context: Context) -> int:
-    """One answer: saved if valid (then the next field, or the summary after an edit), else
-    the reason and the same question again."""
+async def vip_answer(update: Update, context: Context, draft: Draft) -> bool:
+    """Typed text while a notice is in progress: saved if valid (then the next field, or the
+    summary after the last one or an edit), else the reason and the same question again;
+    at the summary, a pointer to its buttons. False when the draft moved meanwhile."""
     rt = runtime(context)
     caller = await identify(update, context)
-    assert context.user_data is not None
-    state = context.user_data.get(_STATE)
     message = update.effective_message
     assert message is not None
-    if not state or not state.get("field"):
+    stage = parse_stage(draft.step)
+    if stage is None:
         await reply(update, caller.t("vip.expired"))
-        return ConversationHandler.END
-    name = state["field"]
-    editing = state.get("editing", False)
-    value = parse_value(name, message.text or "", now=rt.clock(), zone=rt.settings.zone)
-    if isinstance(value, FieldError):
-        await reply(update, error_text(caller.t, value) + "\n" + caller.t(f"notice.ask.{name}"))
-        return EDIT if editing else ASK
-    notice: Notice = state["notice"].with_value(name, value)
-    if name == "company" and not editing and not (notice.guest or notice.company):
-        await reply(update, caller.t("notice.error.guest_or_company"))
-        return ASK
-    state["notice"] = notice
-    index = FIELDS.index(name)
-    if not editing and index + 1 < len(FIELDS):
-        state["field"] = FIELDS[index + 1]
-        await _ask(update, caller, FIELDS[index + 1])
-        return ASK
-    state["field"] = None
-    await _show_summary(update, context, caller)
-    return SUMMARY
+        return True
+    if not stage.wants_text or stage.field is None:
+        await reply(update, caller.t("vip.use_buttons"))
+        return True
+    outcome = answer_field(
+        _notice_of(draft), stage, message.text or "", now=rt.clock(), zone=rt.settings.zone
+    )
+    if isinstance(outcome, FieldError):
+        text = error_text(caller.t, outcome)
+        if outcome.key != GUEST_OR_COMPANY:  # that one asks for the company itself
+            text += "\n" + caller.t(f"notice.ask.{stage.field}")
+        await reply(update, text)
+        return True
+    notice, following = outcome
+    if await _move(rt, draft, following, notice) is None:
+        return False
+    if following.field is not None:
+        await _ask(update, caller, following.field)
+    else:
+        await _show_summary(update, context, caller, notice)
+    return True
 
 
-async def _show_summary(update: Update, context: Context, caller: Caller) -> None:
+async def _show_summary(update: Update, context: Context, caller: Caller, notice: Notice) -> None:
     rt = runtime(context)
-    assert context.user_data is not None
-    notice: Notice = context.user_data[_STATE]["notice"]
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -228,25 +323,55 @@ async def _show_summary(update: Update, context: Context, caller: Caller) -> Non
     await reply(update, text, reply_markup=keyboard)
 
 
-async def vip_summary_button(update: Update, context: Context) -> int:
-    """Send for cross-check, edit a field, or cancel."""
+async def vip_summary_button(update: Update, context: Context) -> None:
+    """Send for cross-check, edit a field, or cancel; Continue / Start afresh after /vip."""
     rt = runtime(context)
     query = update.callback_query
     assert query is not None
-    assert context.user_data is not None
     caller = await identify(update, context)
     data = callbacks.parse(query.data)
-    state = context.user_data.get(_STATE)
-    if data is None or state is None:
+    if not is_private(update):
+        # A notice is private until confirmed: its conversation never answers in a group.
         await query.answer(caller.toast("common.stale_button"))
-        return ConversationHandler.END
+        return
+    draft = await _live(rt, caller.user.id)
+    stage = parse_stage(draft.step) if draft is not None else None
+    if data is not None and data.action == "afresh" and can_announce_vip(caller.person):
+        await query.answer()
+        await replace_buttons(update, None)
+        await _start(rt, caller.user.id, Stage(ASK, FIELDS[0]), Notice(), None)
+        await reply(update, caller.t("vip.intro"))
+        await _ask(update, caller, FIELDS[0])
+        return
+    if data is None or draft is None or stage is None:
+        await query.answer(caller.toast("common.stale_button"))
+        return
+    notice = _notice_of(draft)
+    if data.action == "resume":
+        await query.answer()
+        await replace_buttons(update, None)
+        if stage.wants_text and stage.field is not None:
+            await _ask(update, caller, stage.field)
+            return
+        if stage.kind == PICK and await _move(rt, draft, Stage(SUMMARY), notice) is None:
+            return
+        await _show_summary(update, context, caller, notice)
+        return
+    if stage.kind not in (SUMMARY, PICK):
+        # A summary's button while a field is being asked: an older message.
+        await query.answer(caller.toast("common.stale_button"))
+        return
     if data.action == "cancel":
         await query.answer()
-        context.user_data.pop(_STATE, None)
+        async with rt.sessions() as session:
+            await drafts.drop_draft(session, telegram_id=caller.user.id, kind=DRAFT_VIP)
         await replace_buttons(update, None)
         await reply(update, caller.t("vip.cancelled"))
-        return ConversationHandler.END
+        return
     if data.action == "edit":
+        if await _move(rt, draft, Stage(PICK), notice) is None:
+            await query.answer(caller.toast("common.stale_button"))
+            return
         await query.answer()
         buttons = [
             InlineKeyboardButton(
@@ -257,18 +382,18 @@ async def vip_summary_button(update: Update, context: Context) -> int:
         ]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
         await replace_buttons(update, InlineKeyboardMarkup(rows))
-        return PICK
+        return
     if data.action == "field" and data.args and data.args[0] in FIELDS:
+        if await _move(rt, draft, Stage(EDIT, data.args[0]), notice) is None:
+            await query.answer(caller.toast("common.stale_button"))
+            return
         await query.answer()
-        state["field"] = data.args[0]
-        state["editing"] = True
         await replace_buttons(update, None)
         await _ask(update, caller, data.args[0])
-        return EDIT
+        return
     if data.action != "send":
         await query.answer(caller.toast("common.stale_button"))
-        return SUMMARY
-    notice: Notice = state["notice"]
+        return
     missing = notice.missing()
     if missing:
         await query.answer(
@@ -277,59 +402,50 @@ async def vip_summary_button(update: Update, context: Context) -> int:
             ),
             show_alert=True,
         )
-        return SUMMARY
+        return
     # Re-read the arrival against the clock: a summary left open for an hour may be stale.
     assert notice.arrival is not None
     if notice.arrival <= rt.clock():
         await query.answer(caller.toast("vip.arrival_passed"), show_alert=True)
-        return SUMMARY
+        return
+    assert caller.staff_id is not None
+    visit_id = _visit_of(draft)
+    async with rt.sessions() as session:
+        # Taking the draft first: of two presses at once (two instances), one sends.
+        taken = await drafts.end_draft(session, draft=draft)
+    if not taken:
+        await query.answer(caller.toast("common.stale_button"))
+        return
     await query.answer()
     await replace_buttons(update, None)
-    assert caller.staff_id is not None
     async with rt.sessions() as session:
-        if state.get("visit_id"):
+        if visit_id:
             visit = await visits.resubmit_notice(
-                session,
-                visit_id=state["visit_id"],
-                notice=notice,
-                by=caller.staff_id,
-                now=rt.clock(),
+                session, visit_id=visit_id, notice=notice, by=caller.staff_id, now=rt.clock()
             )
         else:
             visit = await visits.submit_notice(
                 session, notice=notice, announced_by=caller.staff_id, now=rt.clock()
             )
-    context.user_data.pop(_STATE, None)
     if visit is None:
         await reply(update, caller.t("vip.resubmit_refused"))
-        return ConversationHandler.END
+        return
     reached = await send_for_cross_check(context, visit, announcer=caller)
     key = "vip.sent" if reached else "vip.sent_nobody"
     await reply(update, caller.t(key, visit=visit.id))
-    return ConversationHandler.END
 
 
-async def vip_typed_instead_of_button(update: Update, context: Context) -> int:
-    caller = await identify(update, context)
-    await reply(update, caller.t("vip.use_buttons"))
-    return SUMMARY
-
-
-async def vip_cancel(update: Update, context: Context) -> int:
+async def vip_cancel(update: Update, context: Context, draft: Draft) -> None:  # noqa: ARG001
     """/cancel: nothing of the notice is kept."""
     caller = await identify(update, context)
-    if context.user_data is not None:
-        context.user_data.pop(_STATE, None)
     await reply(update, caller.t("vip.cancelled"))
-    return ConversationHandler.END
 
 
-async def vip_correct(update: Update, context: Context) -> int:
+async def vip_correct(update: Update, context: Context) -> None:
     """✏️ Correct on a returned notice: its announcer gets the summary to edit and resend."""
     rt = runtime(context)
     query = update.callback_query
     assert query is not None
-    assert context.user_data is not None
     caller = await identify(update, context)
     data = callbacks.parse(query.data)
     visit_id = data.int_arg(0) if data else None
@@ -337,45 +453,14 @@ async def vip_correct(update: Update, context: Context) -> int:
         visit = await visits.get_visit(session, visit_id) if visit_id else None
     if visit is None or visit.status != VISIT_RETURNED or visit.announced_by != caller.staff_id:
         await query.answer(caller.toast("common.stale_button"))
-        return ConversationHandler.END
+        return
     await query.answer()
-    context.user_data[_STATE] = {
-        "notice": visits.notice_of(visit),
-        "field": None,
-        "visit_id": visit.id,
-    }
-    await _show_summary(update, context, caller)
-    return SUMMARY
+    notice = visits.notice_of(visit)
+    await _start(rt, caller.user.id, Stage(SUMMARY), notice, visit.id)
+    await _show_summary(update, context, caller, notice)
 
 
-def vip_conversation() -> ConversationHandler[Context]:
-    # A reply to one of the bot's questions (a return reason…) is not an answer here.
-    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.REPLY
-    with warnings.catch_warnings():
-        # per_message=False is right here: one manager, one private chat, one notice at a time.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("vip", vip_start),
-                CallbackQueryHandler(vip_correct, pattern=r"^vip:fix:\d+$"),
-            ],
-            states={
-                ASK: [MessageHandler(private_text, vip_answer)],
-                SUMMARY: [
-                    CallbackQueryHandler(vip_summary_button, pattern=r"^ni:"),
-                    MessageHandler(private_text, vip_typed_instead_of_button),
-                ],
-                PICK: [
-                    CallbackQueryHandler(vip_summary_button, pattern=r"^ni:"),
-                    MessageHandler(private_text, vip_typed_instead_of_button),
-                ],
-                EDIT: [MessageHandler(private_text, vip_answer)],
-            },
-            fallbacks=[CommandHandler("cancel", vip_cancel)],
-            conversation_timeout=60 * 60,
-            allow_reentry=True,
-            name="vip",
-        )
+CONVERSATION = Conversation(answer=vip_answer, cancel=vip_cancel)
 
 
 # --- Cross-check -------------------------------------------------------------------------------

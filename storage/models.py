@@ -371,6 +371,33 @@ class PendingPrompt(SQLModel, table=True):
     created_at: datetime
 
 
+# --- Conversations kept as rows: a half-typed /vip notice, a /register in progress ----------
+
+DRAFT_VIP = "vip"
+DRAFT_REGISTER = "register"
+
+
+class ConversationDraft(SQLModel, table=True):
+    """Where one person's /vip or /register conversation stands, and the answers so far.
+
+    Read on every update, so the next answer continues it after a restart or on another
+    instance. Each move is one UPDATE conditional on `version` (storage.drafts): two
+    instances answering two quick messages never both move from the same state.
+    """
+
+    __tablename__ = "conversation_draft"
+
+    telegram_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    kind: str = Field(primary_key=True, max_length=16)  # vip | register
+    step: str = Field(max_length=32)  # the conversation's own words: "ask:party", "name"…
+    answers: str = Field(sa_column=Column(Text, nullable=False))  # JSON object
+    version: int = 0
+    started_at: datetime
+    updated_at: datetime
+
+
 # --- Six-hearts evaluation: periods, evaluations, their history and reminders --------------
 
 PERIOD_OPEN = "open"

@@ -9,11 +9,21 @@ import pytest
 
 from bot.notice import (
     ALIASES,
+    ASK,
+    EDIT,
     FIELDS,
+    GUEST_OR_COMPANY,
+    PICK,
+    SUMMARY,
     FieldError,
     LineError,
     Notice,
+    Stage,
+    answer_field,
+    notice_from_json,
+    notice_to_json,
     parse_pasted,
+    parse_stage,
     parse_value,
 )
 
@@ -369,3 +379,66 @@ def test_notice_missing(notice: Notice, missing: list[str]) -> None:
 def test_with_value_replaces_one_field() -> None:
     notice = Notice(guest="王总").with_value("party", 6)
     assert notice == Notice(guest="王总", party=6)
+
+
+# --- The conversation's stages, as a draft row keeps them ------------------------------------
+
+
+def answer(notice: Notice, stage: Stage, raw: str) -> tuple[Notice, Stage] | FieldError:
+    return answer_field(notice, stage, raw, now=NOW, zone=SHANGHAI)
+
+
+def test_an_answer_moves_to_the_next_field_and_the_last_one_to_the_summary() -> None:
+    assert answer(Notice(), Stage(ASK, "guest"), "王总") == (
+        Notice(guest="王总"),
+        Stage(ASK, "company"),
+    )
+    assert answer(Notice(), Stage(ASK, "standard"), "b") == (
+        Notice(standard="B"),
+        Stage(SUMMARY),
+    )
+    # An edit from the summary goes back to it.
+    assert answer(Notice(party=6), Stage(EDIT, "party"), "14") == (
+        Notice(party=14),
+        Stage(SUMMARY),
+    )
+
+
+def test_a_wrong_answer_is_a_reason_and_no_move() -> None:
+    assert answer(Notice(), Stage(ASK, "party"), "lots") == FieldError(
+        "notice.error.not_a_number", {"low": "1", "high": "500"}
+    )
+    # Skipping both the guest and the company leaves the notice nameless: asked again.
+    assert answer(Notice(), Stage(ASK, "company"), "-") == FieldError(GUEST_OR_COMPANY)
+    # While editing, clearing the company is fine: Send then names what is missing.
+    assert answer(Notice(company="华东集团"), Stage(EDIT, "company"), "-") == (
+        Notice(),
+        Stage(SUMMARY),
+    )
+
+
+@pytest.mark.parametrize(
+    "stage", [Stage(ASK, "guest"), Stage(EDIT, "arrival"), Stage(SUMMARY), Stage(PICK)]
+)
+def test_a_stage_reads_back_as_it_was_written(stage: Stage) -> None:
+    assert parse_stage(stage.encode()) == stage
+
+
+@pytest.mark.parametrize("text", ["", "ask", "ask:colour", "summary:guest", "done"])
+def test_an_unknown_stage_reads_as_none(text: str) -> None:
+    assert parse_stage(text) is None
+
+
+def test_a_notice_survives_its_json_round_trip() -> None:
+    notice = Notice(
+        guest="王总",
+        company="华东集团",
+        party=6,
+        vehicles=2,
+        arrival=TOMORROW_15,
+        itinerary="16:00 arrival\n18:30 dinner",
+        standard="A",
+    )
+    assert notice_from_json(notice_to_json(notice)) == notice
+    assert notice_from_json(notice_to_json(Notice())) == Notice()
+    assert notice_from_json({"guest": "王总", "colour": "red"}) == Notice(guest="王总")
