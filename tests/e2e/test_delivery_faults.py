@@ -257,3 +257,71 @@ async def test_a_reminder_telegram_never_answers_is_not_resent_and_cs_is_told(
         if t.startswith(seen(runtime, "zh", "task.header.remind")) and "巡查贵宾进店路线" in t
     ]
     assert walk_reminders == []
+
+
+async def test_a_confirm_whose_note_to_the_announcer_times_out_is_not_called_a_failure(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, clock: FakeClock
+) -> None:
+    reception = await reception_hotel(hotel, sandbox)
+    visit_id = await reception.announce()
+    manager = reception.people["duty_manager"]
+    prefix = f"vip:ok:{visit_id}:"
+    request = await sandbox.wait_for_message(
+        manager, predicate=lambda m: any(d.startswith(prefix) for d in task_buttons(m))
+    )
+    data = next(d for d in task_buttons(request) if d.startswith(prefix))
+    # The confirm is saved and shown; the note to the announcer after it never answers.
+    sandbox.inject_fault("sendMessage", "lost_reply")
+    query = await sandbox.press_button(manager, None, request["message_id"], data=data)
+    answer = await sandbox.wait_callback_answer(query)
+    assert not answer.get("text")
+    await sandbox.wait_idle(timeout=15)
+    assert (await reception.visit(visit_id)).status == "confirmed"
+    shown = sandbox.message(manager, request["message_id"])
+    assert shown is not None
+    assert seen(runtime, "zh", "vip.confirmed_by", name=manager.first_name) in shown["text"]
+    apologies = [
+        t
+        for t in bot_texts(sandbox, manager, None)
+        if t in (seen(runtime, "zh", "error.generic"), seen(runtime, "zh", "error.telegram"))
+    ]
+    assert apologies == []
+    # The announcer did get the note (Telegram carried it out; only its answer was lost).
+    announcer = reception.people["announcer"]
+    async with runtime.sessions() as session:
+        count = len(await visits.tasks_of(session, visit_id))
+    note = seen(
+        runtime,
+        "en",
+        "vip.confirmed_announcer",
+        visit=visit_id,
+        name=manager.first_name,
+        tasks=count,
+    )
+    assert bot_texts(sandbox, announcer, None).count(note) == 1
+
+
+async def test_pressing_a_language_twice_is_no_error(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime
+) -> None:
+    li = hotel.person(2003, "Li", language="en")
+    await sandbox.send_message(li, text="/language")
+    prompt = await sandbox.wait_for_message(li)
+    # A double tap: both presses leave the phone before the first answer comes back.
+    first = await sandbox.press_button(li, None, prompt["message_id"], label="中文")
+    second = await sandbox.press_button(li, None, prompt["message_id"], label="中文")
+    for query in (first, second):
+        answer = await sandbox.wait_callback_answer(query)
+        assert (answer.get("text") or "") in ("", seen(runtime, "zh", "common.stale_button"))
+    await sandbox.wait_idle()
+    assert sandbox.message(li, prompt["message_id"])["text"] == seen(  # type: ignore[index]
+        runtime, "zh", "language.saved", language="中文"
+    )
+    # The second press really asked Telegram for an edit that changes nothing …
+    assert any(
+        method == "editMessageText" and "not modified" in description
+        for method, _params, description in sandbox.errors
+    )
+    # … and nobody was told something went wrong.
+    errors = (seen(runtime, "en", "error.generic"), seen(runtime, "zh", "error.generic"))
+    assert [t for t in bot_texts(sandbox, li, None) if t in errors] == []
