@@ -60,8 +60,9 @@ STAFF = declare(
         Rule(Who.ADMIN, Where.PRIVATE, Ids.BUTTON),
     ),
 )
-# ni:send|edit|cancel|field:<name> — the /vip summary, in the announcer's private chat.
-NOTICE = declare("ni", _each("send edit cancel field", _MINE))
+# ni:send|edit|cancel|field:<name> — the /vip summary; ni:resume|afresh — the offer to go on
+# with a draft; both in the announcer's private chat.
+NOTICE = declare("ni", _each("send edit cancel field resume afresh", _MINE))
 # vip:ok|ret:<visit>:<revision> on a cross-check message (duty managers in private, the CS
 # chat); vip:fix:<visit> on a returned notice, for its announcer.
 CROSS_CHECK = declare(

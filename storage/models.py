@@ -280,10 +280,12 @@ class ProblemNotice(SQLModel, table=True):
 # --- Outbox: every timed message is a row, sent exactly once --------------------------------
 
 REMINDER_PENDING = "pending"
-REMINDER_SENDING = "sending"  # claimed by a sender; a crash here leaves it for a human to check
+REMINDER_SENDING = "sending"  # claimed by a sender; one that stops is resumed after a lease
 REMINDER_SENT = "sent"
 REMINDER_CANCELLED = "cancelled"
-REMINDER_UNCERTAIN = "uncertain"  # the bot stopped mid-send: never resent, CS is told
+# Rows a stopped sender left before migration 0004. Since then its row is resumed, and only
+# the one call under way is "maybe" (an OutboxSend): never resent, CS is told.
+REMINDER_UNCERTAIN = "uncertain"
 
 
 class Reminder(SQLModel, table=True):

@@ -334,9 +334,13 @@ TABLE: dict[tuple[str, str], Row] = {
             "announcer",
             "hk_staff",
             _own("ni") if action == "cancel" else (lambda _w: None),
-            covered="" if action == "cancel" else "tests/e2e/test_vip.py",
+            covered=""
+            if action == "cancel"
+            else "tests/e2e/test_drafts.py"
+            if action in ("resume", "afresh")
+            else "tests/e2e/test_vip.py",
         )
-        for action in ("send", "edit", "cancel", "field")
+        for action in ("send", "edit", "cancel", "field", "resume", "afresh")
     },
     # Its working press confirms visits 1 and 2 while the world is built.
     ("vip", "ok"): Row(
