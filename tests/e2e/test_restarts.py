@@ -277,3 +277,35 @@ async def test_a_reminder_cut_off_between_departments_is_finished_after_the_leas
     assert finished is not None
     assert finished.state == "sent"
     assert_clean(failures, logged_errors)
+
+
+# --- The status card -----------------------------------------------------------------------------
+
+
+async def test_a_status_card_posted_just_before_a_kill_is_not_posted_again(
+    sandbox: Sandbox,
+    settings: Settings,
+    clock: FakeClock,
+    logged_errors: list[logging.LogRecord],
+) -> None:
+    failures: list[BaseException] = []
+    async with bot_killed_at_exit(settings, clock, failures) as first:
+        reception = await reception_hotel(Hotel(sandbox, runtime_of(first)), sandbox)
+        cs = reception.chat("cs")
+        # The card is posted; pinning it hangs, and the bot dies there.
+        sandbox.inject_fault("pinChatMessage", "hang", chat=cs)
+        visit_id = await reception.announce()
+        await reception.confirm(visit_id)
+        await eventually(lambda: [m for m, _ in sandbox.requests if m == "pinChatMessage"], bool)
+    card_header = f"🛎 贵宾接待 #{visit_id}"
+
+    def cards() -> list[dict[str, Any]]:
+        return [m for m in reception.inbox("cs") if m["text"].startswith(card_header)]
+
+    assert len(cards()) == 1
+    async with running_bot(settings, clock, failures) as second:
+        restarted(reception, second)
+        clock.advance(seconds=settings.card_window_seconds)
+        await sandbox.wait_idle()
+    assert len(cards()) == 1
+    assert_clean(failures, logged_errors)
