@@ -149,6 +149,17 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
                 # without its id it cannot be edited, so the next round posts afresh.
                 log.warning("status card of visit %s: %s", visit.id, posted.reason)
                 continue
+            # Its id is saved before anything else is asked of Telegram: a bot stopped while
+            # pinning edits this card when it is back, rather than posting a second one.
+            async with rt.sessions() as session:
+                await visits.card_drawn(
+                    session,
+                    visit_id=visit.id,
+                    now=now,
+                    chat_id=message.chat_id,
+                    thread_id=binding.thread_id,
+                    message_id=message.message_id,
+                )
             pinned = await sending.attempt(
                 bot.pin_chat_message(
                     binding.chat_id, message.message_id, disable_notification=True
@@ -157,15 +168,7 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
             if not pinned.sent:
                 log.warning("could not pin the status card: %s", pinned.reason)
             async with rt.sessions() as session:
-                await visits.card_drawn(
-                    session,
-                    visit_id=visit.id,
-                    now=now,
-                    seq_seen=seen,
-                    chat_id=message.chat_id,
-                    thread_id=binding.thread_id,
-                    message_id=message.message_id,
-                )
+                await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)
             continue
         edited = await sending.attempt(
             bot.edit_message_text(

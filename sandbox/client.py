@@ -186,10 +186,20 @@ class SandboxClient:
         result: JSON = self._call("GET", "/state")
         return result
 
-    def inject_fault(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
+    def inject_fault(
+        self,
+        method: str,
+        kind: str,
+        count: int = 1,
+        retry_after: int = 1,
+        *,
+        chat_id: int | None = None,
+    ) -> None:
         """Make the next calls of a Bot API method fail (kind "429", "500", "502", "hang",
-        "lost_reply"; see sandbox.server.FAULT_KINDS)."""
-        body = {"method": method, "kind": kind, "count": count, "retry_after": retry_after}
+        "lost_reply"; see sandbox.server.FAULT_KINDS); with chat_id, only calls to that chat."""
+        body: JSON = {"method": method, "kind": kind, "count": count, "retry_after": retry_after}
+        if chat_id is not None:
+            body["chat_id"] = chat_id
         self._call("POST", "/faults", body)
 
     def fault_rate(

@@ -156,6 +156,7 @@ def add_control_routes(app: web.Application, sb: Sandbox) -> None:
             str(b["kind"]),
             int(b.get("count", 1)),
             int(b.get("retry_after", 1)),
+            chat=int(b["chat_id"]) if b.get("chat_id") is not None else None,
         )
         return _json({"ok": True})
 

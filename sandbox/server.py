@@ -62,6 +62,13 @@ class Fault:
     kind: str
     count: int
     retry_after: int
+    # Only calls to this chat (their chat_id), so a test can fail one destination of many.
+    chat_id: int | None = None
+
+    def matches(self, method: str, params: Mapping[str, Any]) -> bool:
+        if self.count <= 0 or self.method not in (method, "*"):
+            return False
+        return self.chat_id is None or params.get("chat_id") == self.chat_id
 
 
 @dataclass
@@ -647,14 +654,24 @@ class Sandbox:
 
     # ----- faults ----------------------------------------------------------------------------
 
-    def inject_fault(self, method: str, kind: str, count: int = 1, retry_after: int = 1) -> None:
-        """Make the next ``count`` calls of ``method`` ("*" = any) fail with 429, 500 or hang."""
+    def inject_fault(
+        self,
+        method: str,
+        kind: str,
+        count: int = 1,
+        retry_after: int = 1,
+        *,
+        chat: ChatRef | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` ("*" = any) fail with 429, 500 or hang;
+        with ``chat``, only the calls to that chat (the others go through)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
         if method != "*" and spec.canonical_name(method) is None:
             raise ValueError(f"unknown Bot API method {method!r}")
         name = "*" if method == "*" else str(spec.canonical_name(method))
-        self.faults.append(Fault(name, kind, count, retry_after))
+        chat_id = None if chat is None else _chat_id(chat)
+        self.faults.append(Fault(name, kind, count, retry_after, chat_id))
 
     def fault_rate(
         self,
@@ -699,9 +716,9 @@ class Sandbox:
             rate, chosen, (low, high), names, seed, random.Random(seed)
         )
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: Mapping[str, Any]) -> Fault | None:
         for fault in self.faults:
-            if fault.method in (method, "*") and fault.count > 0:
+            if fault.matches(method, params):
                 fault.count -= 1
                 if fault.count == 0:
                     self.faults.remove(fault)
@@ -792,7 +809,7 @@ class Sandbox:
             if problems:
                 self.violations.extend(problems)
                 return self._fail(method, params, ApiError(400, f"Bad Request: {problems[0]}"))
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, params)
             if fault is not None:
                 self.fault_counts[fault.kind] += 1
                 self.fault_log.append((method, fault.kind))

@@ -134,6 +134,25 @@ async def test_lost_reply_delivers_but_never_answers(sb: Sandbox, http: httpx.As
     await sb.wait_idle(timeout=2)
 
 
+async def test_a_fault_for_one_chat_lets_the_calls_to_other_chats_through(
+    sb: Sandbox, http: httpx.AsyncClient
+) -> None:
+    await started(sb, 1001)
+    await started(sb, 1002)
+    sb.inject_fault("sendMessage", "500", chat=1002)
+    assert (await http.post("/sendMessage", data={"chat_id": "1001", "text": "a"})).is_success
+    refused = await http.post("/sendMessage", data={"chat_id": "1002", "text": "b"})
+    assert refused.status_code == 500
+    assert (await http.post("/sendMessage", data={"chat_id": "1002", "text": "c"})).is_success
+    assert [m["text"] for m in sb.messages(1001)] == ["a"]
+    assert [m["text"] for m in sb.messages(1002)] == ["c"]
+    with SandboxClient(sb.url) as client:
+        await asyncio.to_thread(client.inject_fault, "sendMessage", "500", chat_id=1001)
+    assert (await http.post("/sendMessage", data={"chat_id": "1002", "text": "d"})).is_success
+    assert (await http.post("/sendMessage", data={"chat_id": "1001", "text": "e"})).is_error
+    assert sb.fault_counts == {"500": 2}
+
+
 async def test_held_requests_do_not_block_wait_idle_and_end_at_stop() -> None:
     box = Sandbox(token=TOKEN)
     await box.start()
