@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 
 from handlers.base import Context, identify, language_for, plain, runtime
+from handlers.outgoing import Limit, fit
 from storage import org
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,9 @@ async def on_error(update: object, context: Context) -> None:
         text = rt.catalog.text(language, "error.telegram" if transient else "error.generic")
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(plain(text), show_alert=True)
+                await update.callback_query.answer(fit(plain(text), Limit.ANSWER), show_alert=True)
             elif update.effective_message is not None:
-                await update.effective_message.reply_text(text, do_quote=False)
+                await update.effective_message.reply_text(fit(text), do_quote=False)
         except TelegramError:
             log.exception("could not apologise to the user")
     await _tell_admins_once(context, error)
@@ -84,7 +85,7 @@ async def _tell_admins_once(context: Context, error: BaseException) -> None:
         language = languages.get(admin, rt.settings.default_language)
         text = rt.catalog.text(language, "error.admin_report", error=summary)
         try:
-            await context.bot.send_message(admin, text)
+            await context.bot.send_message(admin, fit(text))
         except Forbidden:
             continue
         except TelegramError:

@@ -35,6 +35,7 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
+from handlers.outgoing import Limit, fit
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -92,7 +93,9 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_photo(
-        InputFile(png, filename="six-hearts.png"), caption=caption, do_quote=False
+        InputFile(png, filename="six-hearts.png"),
+        caption=fit(caption, Limit.CAPTION),
+        do_quote=False,
     )
 
 
@@ -582,6 +585,8 @@ async def export_scores(
     assert message is not None
     await message.reply_document(
         InputFile(workbook, filename=f"six-hearts-{period.key}.xlsx"),
-        caption=caller.t("results.export.caption", period=label, count=len(current)),
+        caption=fit(
+            caller.t("results.export.caption", period=label, count=len(current)), Limit.CAPTION
+        ),
         do_quote=False,
     )

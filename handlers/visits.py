@@ -39,6 +39,7 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
+from handlers.outgoing import Limit, fit
 from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import (
@@ -151,7 +152,7 @@ async def _send_archive(update: Update, rt: Runtime, caller: Caller, visit: Visi
     assert message is not None
     await message.reply_document(
         InputFile(document, filename=archive_filename(archive, zone=rt.settings.zone)),
-        caption=caller.t("visit.archive_caption", visit=visit.id),
+        caption=fit(caller.t("visit.archive_caption", visit=visit.id), Limit.CAPTION),
         do_quote=False,
     )
 
@@ -417,7 +418,7 @@ async def close_button(update: Update, context: Context) -> None:
     cancelled = data.action == "off"
     refusal = _close_refusal(caller, visit, cancelled=cancelled)
     if refusal is not None:
-        await query.answer(plain(refusal), show_alert=True)
+        await query.answer(fit(plain(refusal), Limit.ANSWER), show_alert=True)
         return
     await replace_buttons(update, None)
     await query.answer()
@@ -631,6 +632,8 @@ async def export_command(update: Update, context: Context) -> None:
     assert message is not None
     await message.reply_document(
         InputFile(workbook, filename=f"vip-receptions-{label}.xlsx"),
-        caption=caller.t("visit.export_caption", month=label, count=len(archives)),
+        caption=fit(
+            caller.t("visit.export_caption", month=label, count=len(archives)), Limit.CAPTION
+        ),
         do_quote=False,
     )
