@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot import hearts
 from bot.archive import (
     ArchivedCheck,
     ArchivedEvent,
@@ -604,27 +605,25 @@ async def export_command(update: Update, context: Context) -> None:
         await reply(update, caller.t("visit.export_not_allowed"))
         return
     args = context.args or []
-    match = (
-        re.fullmatch(r"(\d{4})-(\d{1,2})", args[1])
-        if len(args) == 2 and args[0] == "visits"
-        else None
-    )
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+    if len(args) < 2 or args[0].lower() != "visits":
         await reply(update, caller.t("visit.export_usage"))
         return
-    year, month = int(match.group(1)), int(match.group(2))
     zone = rt.settings.zone
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    # The same months as the evaluation's (2026-11, 2026年11月, last month), the same
+    # one-sentence answers for a wrong one; years outside 2000–2100 are refused.
+    label = hearts.parse_period(" ".join(args[1:]), now=rt.clock(), zone=zone)
+    if isinstance(label, hearts.PeriodError):
+        await reply(update, caller.t(label.key, **label.params))
+        return
+    start, end = hearts.period_bounds(label, zone)
     async with rt.sessions() as session:
         found = await visits.list_visits(
             session,
             statuses=(*OPEN_VISIT_STATUSES, VISIT_COMPLETED, VISIT_CANCELLED),
-            arriving_from=start.astimezone(UTC),
-            arriving_before=end.astimezone(UTC),
+            arriving_from=start,
+            arriving_before=end,
         )
     archives = [await build_archive(rt, visit, caller.language) for visit in found]
-    label = f"{year:04d}-{month:02d}"
     workbook = visits_workbook(
         archives, text=_plain_text(rt, caller.language), zone=zone, title=label
     )
