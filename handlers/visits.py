@@ -73,7 +73,7 @@ async def _visit_from_args(
     """The visit named by the first argument (`12` or `#12`), or a one-line answer why not."""
     rt = runtime(context)
     args = context.args or []
-    match = re.fullmatch(r"#?(\d{1,9})", args[0]) if args else None
+    match = re.fullmatch(r"#?([0-9]{1,9})", args[0]) if args else None
     if match is None:
         await reply(update, caller.t(usage_key))
         return None
