@@ -40,7 +40,7 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
-from handlers.outgoing import Limit, fit
+from handlers.outgoing import Limit, fit, reply_whole
 from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import (
@@ -125,7 +125,10 @@ async def visits_command(update: Update, context: Context) -> None:
             )
         )
     lines.append(caller.t("visit.list_footer"))
-    await reply(update, "\n".join(lines))
+    # Long guest names can make the list longer than a message: then it comes as a file.
+    await reply_whole(
+        update, "\n".join(lines), filename="visits.txt", caption=caller.t("visit.list_header")
+    )
 
 
 async def visit_command(update: Update, context: Context) -> None:
