@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import SQLModel, select
@@ -213,6 +213,8 @@ async def test_any_command_in_a_group_gets_one_answer_and_changes_nothing(
     @example(person=evaluation.admin, text="/unbind hk")
     @given(person=st.sampled_from(people), text=commands())
     def one_input(person: SandboxUser, text: str) -> None:
+        # In a group a command the bot does not have may be another bot's: left alone.
+        assume(not text.startswith("/nosuchcommand"))
         run(person, evaluation.group, text)
 
     await drive(one_input)
