@@ -40,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from bot.limits import one_line
 from bot.org import Person
 
 HEARTS: tuple[str, ...] = (
@@ -78,6 +79,7 @@ def score_key(score: int) -> str:
 
 PERIOD_UNREADABLE = "hearts.period.error.unreadable"
 PERIOD_NO_SUCH_MONTH = "hearts.period.error.no_such_month"
+PERIOD_YEAR_OUT_OF_RANGE = "hearts.period.error.year_out_of_range"
 
 _KEY_RE = re.compile(r"(\d{4})-(\d{2})")
 _YEAR_MONTH_RE = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
@@ -176,14 +178,14 @@ def parse_period(text: str, *, now: datetime, zone: ZoneInfo) -> str | PeriodErr
     else:
         match = _MONTH_RE.fullmatch(cleaned)
         if match is None:
-            return PeriodError(PERIOD_UNREADABLE, {"text": text.strip()})
+            return PeriodError(PERIOD_UNREADABLE, {"text": one_line(text)})
         # A bare month is the most recent one of that name: in January "12月" is the
         # December just past, not the one eleven months ahead.
         year, month = int(current[:4]), int(match[1])
         if month > int(current[5:]):
             year -= 1
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return PeriodError(PERIOD_UNREADABLE, {"text": text.strip()})
+        return PeriodError(PERIOD_YEAR_OUT_OF_RANGE, {"min": str(MIN_YEAR), "max": str(MAX_YEAR)})
     if not 1 <= month <= 12:
         return PeriodError(PERIOD_NO_SUCH_MONTH, {"month": str(month)})
     return _key(year, month)

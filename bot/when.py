@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.limits import one_line
+
 MAX_DAYS_AHEAD = 366
 
 UNREADABLE = "when.error.unreadable"
@@ -107,7 +109,7 @@ def parse_arrival(text: str, *, now: datetime, zone: ZoneInfo) -> datetime | Whe
     """The UTC moment `text` names in `zone`, strictly after `now`, or why it cannot be one."""
     if now.tzinfo is None:
         raise ValueError("parse_arrival needs an aware `now`")
-    unreadable = WhenError(UNREADABLE, {"text": text})
+    unreadable = WhenError(UNREADABLE, {"text": one_line(text)})
     s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
     kind, numbers, rest, implied_period = _split_date(s)
@@ -124,7 +126,7 @@ def parse_arrival(text: str, *, now: datetime, zone: ZoneInfo) -> datetime | Whe
     if clock is None:
         return unreadable
     if isinstance(clock, str):
-        return WhenError(clock, {"text": text})
+        return WhenError(clock, {"text": one_line(text)})
     hour, minute = clock
 
     local_now = now.astimezone(zone)
@@ -132,7 +134,7 @@ def parse_arrival(text: str, *, now: datetime, zone: ZoneInfo) -> datetime | Whe
     if kind == "abs":
         day = _safe_date(*numbers)
         if day is None:
-            return WhenError(NO_SUCH_DATE, {"text": text})
+            return WhenError(NO_SUCH_DATE, {"text": one_line(text)})
     elif kind == "md":
         month, dom = numbers
         # A month-day that already went by this year means next year's (a December booking
@@ -141,7 +143,7 @@ def parse_arrival(text: str, *, now: datetime, zone: ZoneInfo) -> datetime | Whe
         if day is None or day < today:
             day = _safe_date(today.year + 1, month, dom)
         if day is None:
-            return WhenError(NO_SUCH_DATE, {"text": text})
+            return WhenError(NO_SUCH_DATE, {"text": one_line(text)})
     elif kind == "rel":
         day = today + timedelta(days=numbers[0])
     else:
@@ -154,7 +156,7 @@ def parse_arrival(text: str, *, now: datetime, zone: ZoneInfo) -> datetime | Whe
     # A wall time skipped by a DST jump (e.g. 01:30 on London's spring-forward day) comes back
     # shifted; refuse it rather than guess which side the manager meant.
     if (back.date(), back.hour, back.minute) != (day, hour, minute):
-        return WhenError(NO_SUCH_TIME, {"text": text})
+        return WhenError(NO_SUCH_TIME, {"text": one_line(text)})
     if moment <= now:
         return WhenError(PAST, {"when": format_local(moment, zone)})
     if (day - today).days > MAX_DAYS_AHEAD:

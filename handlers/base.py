@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,17 +16,13 @@ from bot.org import Person, pick_language
 from bot.runtime import Runtime, runtime_in
 from handlers import sending
 from handlers.menus import show_personal_menu
+from handlers.outgoing import Limit, fit, plain, with_note
 from storage import org
 from storage.models import Staff
 from storage.org import StaffView
 
 Context = ContextTypes.DEFAULT_TYPE
 log = logging.getLogger(__name__)
-
-
-def plain(text: str) -> str:
-    """Telegram HTML reduced to what a reader sees, for places that take no markup."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def runtime(context: Context) -> Runtime:
@@ -51,7 +45,7 @@ class Caller:
 
     def toast(self, key: str, /, **params: Any) -> str:
         """A catalog text as plain text, for button answers (Telegram shows them unparsed)."""
-        return plain(self.t(key, **params))
+        return fit(plain(self.t(key, **params)), Limit.ANSWER)
 
     @property
     def staff_id(self) -> int | None:
@@ -152,17 +146,16 @@ async def replace_buttons(
     message = pressed_message(update)
     if message is None or message.text is None:
         return
-    text = message.text_html + (f"\n\n{note}" if note else "")
     if not note and message.reply_markup == markup:
         return  # Telegram refuses an edit that changes nothing
-    await message.edit_text(text, reply_markup=markup)
+    await message.edit_text(with_note(message.text_html, note), reply_markup=markup)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message:
     """Answer in the chat (and forum topic) the update came from."""
     message = update.effective_message
     assert message is not None
-    return await message.reply_text(text, do_quote=False, **kwargs)
+    return await message.reply_text(fit(text), do_quote=False, **kwargs)
 
 
 def is_private(update: Update) -> bool:
@@ -182,6 +175,7 @@ async def send_private(bot: Bot, telegram_id: int, text: str, **kwargs: Any) -> 
     """A private message the bot starts (a decision, a notice): "not yet" is tried again a
     few times; a refusal (they never opened a chat with the bot) or a maybe-sent timeout is
     logged with Telegram's reason. Never raises: what was saved before it stands."""
+    text = fit(text)
     found = await sending.with_retries(lambda: bot.send_message(telegram_id, text, **kwargs))
     if not found.sent:
         log.warning("private message to %s: %s (%s)", telegram_id, found.outcome, found.reason)
@@ -197,6 +191,7 @@ async def send_to_department(
         binding = await org.get_binding(session, department)
     if binding is None:
         return None
+    text = fit(text)
     found = await sending.with_retries(
         lambda: bot.send_message(
             binding.chat_id, text, message_thread_id=binding.thread_id, **kwargs

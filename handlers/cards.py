@@ -17,6 +17,7 @@ from bot.reception import task_mark
 from bot.runtime import Runtime
 from bot.when import format_local
 from handlers import callbacks, sending
+from handlers.outgoing import fit
 from handlers.sending import Outcome
 from storage import org, visits
 from storage.models import TASK_DONE, VISIT_CONFIRMED, Visit
@@ -138,7 +139,7 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
             posted = await sending.attempt(
                 bot.send_message(
                     binding.chat_id,
-                    text,
+                    fit(text),
                     message_thread_id=binding.thread_id,
                     reply_markup=card_keyboard(rt, visit),
                 )
@@ -172,7 +173,7 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
             continue
         edited = await sending.attempt(
             bot.edit_message_text(
-                text,
+                fit(text),
                 chat_id=visit.card_chat_id,
                 message_id=visit.card_message_id,
                 reply_markup=card_keyboard(rt, visit),

@@ -19,6 +19,7 @@ from handlers.base import (
     topic_of,
 )
 from handlers.menus import show_personal_menu
+from handlers.outgoing import fit
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING, Department
 
@@ -156,7 +157,9 @@ async def language_chosen(update: Update, context: Context) -> None:
     # answering the edit is not a failure to show.
     await sending.quietly(query.answer(), "language answer")
     await sending.quietly(
-        query.edit_message_text(caller.t("language.saved", language=caller.t("language.name"))),
+        query.edit_message_text(
+            fit(caller.t("language.saved", language=caller.t("language.name")))
+        ),
         "language menu",
     )
 

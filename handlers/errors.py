@@ -10,6 +10,7 @@ from telegram.error import NetworkError, RetryAfter
 
 from handlers import sending
 from handlers.base import Context, identify, language_for, plain, runtime
+from handlers.outgoing import Limit, fit
 from storage import org
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,12 @@ async def on_error(update: object, context: Context) -> None:
         # logged as a warning, never raised or logged as another error.
         if update.callback_query is not None:
             await sending.quietly(
-                update.callback_query.answer(plain(text), show_alert=True), "apology"
+                update.callback_query.answer(fit(plain(text), Limit.ANSWER), show_alert=True),
+                "apology",
             )
         elif update.effective_message is not None:
             await sending.quietly(
-                update.effective_message.reply_text(text, do_quote=False), "apology"
+                update.effective_message.reply_text(fit(text), do_quote=False), "apology"
             )
     await _tell_admins_once(context, error)
 
@@ -88,4 +90,6 @@ async def _tell_admins_once(context: Context, error: BaseException) -> None:
         language = languages.get(admin, rt.settings.default_language)
         text = rt.catalog.text(language, "error.admin_report", error=summary)
         # An admin who never opened a chat with the bot cannot be told (a refusal).
-        await sending.quietly(context.bot.send_message(admin, text), f"report to admin {admin}")
+        await sending.quietly(
+            context.bot.send_message(admin, fit(text)), f"report to admin {admin}"
+        )

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot.limits import one_line
 from bot.org import (
     can_decide_registration,
     can_manage_bindings,
@@ -80,7 +81,10 @@ async def bind(update: Update, context: Context) -> None:
             return
         department = await org.get_department(session, args[0])
         if department is None:
-            await reply(update, caller.t("bind.unknown_department", code=args[0], codes=codes))
+            await reply(
+                update,
+                caller.t("bind.unknown_department", code=one_line(args[0], 40), codes=codes),
+            )
             return
         thread_id = topic_of(message)
         previous = await org.bind_chat(
@@ -111,6 +115,9 @@ async def unbind(update: Update, context: Context) -> None:
         return
     if not can_manage_bindings(caller.person):
         await reply(update, caller.t("bind.not_admin"))
+        return
+    if context.args:  # it takes nothing: "/unbind hk" is not "unbind only hk"
+        await reply(update, caller.t("unbind.usage"))
         return
     async with rt.sessions() as session:
         codes = await org.unbind_chat(

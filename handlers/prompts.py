@@ -13,6 +13,7 @@ from telegram import ForceReply, Message, Update, User
 
 from bot.runtime import Runtime
 from handlers.base import Caller, Context, identify, is_private, reply, runtime
+from handlers.outgoing import fit
 from storage import visits
 
 # Whoever asked a kind of question takes its answer: (update, context, caller, ref_id, text).
@@ -39,7 +40,7 @@ async def ask_for_reply(
     name = html.escape(asked.full_name, quote=False)
     mention = f'<a href="tg://user?id={asked.id}">{name}</a>'
     prompt = await message.reply_text(
-        text.replace(name, mention, 1),
+        fit(text.replace(name, mention, 1)),
         reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder[:64]),
         do_quote=False,
     )

@@ -16,6 +16,7 @@ from functools import partial
 from telegram import InputFile, Update
 
 from bot import charts, hearts, score_report
+from bot.limits import one_line
 from bot.runtime import Runtime
 from bot.score_report import SCOPE_ALL, Candidate, Result
 from bot.when import format_local
@@ -35,6 +36,7 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
+from handlers.outgoing import Limit, fit
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -92,7 +94,9 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_photo(
-        InputFile(png, filename="six-hearts.png"), caption=caption, do_quote=False
+        InputFile(png, filename="six-hearts.png"),
+        caption=fit(caption, Limit.CAPTION),
+        do_quote=False,
     )
 
 
@@ -396,7 +400,9 @@ async def scores_command(update: Update, context: Context) -> None:
         # The last word is a department ("/scores 2026-11 hk", "/scores last month fb").
         text, department_code = " ".join(args[:-1]), args[-1].strip().lower()
         if department_code not in {d.code for d in departments}:
-            await reply(update, caller.t("results.scores.unknown_department", code=args[-1]))
+            await reply(
+                update, caller.t("results.scores.unknown_department", code=one_line(args[-1], 40))
+            )
             return
     period = await period_from_args(rt, update, caller, text)
     if period is None:
@@ -500,11 +506,13 @@ async def trend_command(update: Update, context: Context) -> None:
     if text:
         matches = score_report.match_person(text, await _trend_candidates(rt, caller))
         if not matches:
-            await reply(update, caller.t("results.trend.unknown", text=text))
+            await reply(update, caller.t("results.trend.unknown", text=one_line(text)))
             return
         if len(matches) > 1:
             listed = ", ".join(f"{c.name} (#{c.staff_id})" for c in matches)
-            await reply(update, caller.t("results.trend.ambiguous", text=text, names=listed))
+            await reply(
+                update, caller.t("results.trend.ambiguous", text=one_line(text), names=listed)
+            )
             return
         target = matches[0].staff_id
     every = hearts.may_see_all(caller.person)
@@ -530,7 +538,7 @@ async def trend_command(update: Update, context: Context) -> None:
         if own:
             await reply(update, caller.t("results.trend.none_own"))
         else:
-            await reply(update, caller.t("results.trend.unknown", text=text))
+            await reply(update, caller.t("results.trend.unknown", text=one_line(text)))
         return
     results = [_result(item, names) for item in items]
     await _send_trend(update, caller, results[0].name, results, periods)
@@ -582,6 +590,8 @@ async def export_scores(
     assert message is not None
     await message.reply_document(
         InputFile(workbook, filename=f"six-hearts-{period.key}.xlsx"),
-        caption=caller.t("results.export.caption", period=label, count=len(current)),
+        caption=fit(
+            caller.t("results.export.caption", period=label, count=len(current)), Limit.CAPTION
+        ),
         do_quote=False,
     )

@@ -61,6 +61,7 @@ from handlers.evaluation import (
     score_lines,
     status_text,
 )
+from handlers.outgoing import fit
 from handlers.prompts import ask_for_reply
 from storage import hearts as store
 from storage import org
@@ -209,7 +210,7 @@ async def edit_quietly(bot: Bot, chat_id: int, message_id: int, text: str, marku
     """Redraw a message; one that did not change, or is gone, is not an error."""
     try:
         await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            fit(text), chat_id=chat_id, message_id=message_id, reply_markup=markup
         )
     except BadRequest as exc:
         if "not modified" not in exc.message:
@@ -683,7 +684,7 @@ async def _send_history(
         *history_lines(t, rt, events, names),
     ]
     for text in chunks(lines_to_blocks(lines), MESSAGE_LIMIT):
-        await context.bot.send_message(caller.user.id, text)
+        await context.bot.send_message(caller.user.id, fit(text))
 
 
 def lines_to_blocks(lines: Sequence[str]) -> list[str]:

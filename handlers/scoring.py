@@ -65,6 +65,7 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
+from handlers.outgoing import fit, with_note
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -839,7 +840,7 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
     if message is None:
         return
     try:
-        await message.edit_text(text, reply_markup=markup)
+        await message.edit_text(fit(text), reply_markup=markup)
     except BadRequest as exc:
         # The same screen again (a repeated press): Telegram refuses, nothing is wrong.
         if "not modified" not in exc.message:
@@ -873,7 +874,7 @@ async def score_button(update: Update, context: Context) -> None:
     elif outcome.note is not None:
         message = pressed_message(update)
         if message is not None and message.text is not None:
-            await _edit(update, f"{message.text_html}\n\n{outcome.note}", None)
+            await _edit(update, with_note(message.text_html, outcome.note), None)
     for text, markup in outcome.follow:
         await reply(update, text, reply_markup=markup)
     await query.answer(outcome.toast)

@@ -17,6 +17,7 @@ from handlers import callbacks
 from handlers.base import Caller, Context, identify, is_private, reply, runtime
 from handlers.common import department_name
 from handlers.org import tell_applicant
+from handlers.outgoing import fit
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING
 
@@ -141,7 +142,7 @@ async def staff_button(update: Update, context: Context) -> None:
         await query.answer(caller.toast("common.stale_button"))
         return
     try:
-        await query.edit_message_text(screen[0], reply_markup=screen[1])
+        await query.edit_message_text(fit(screen[0]), reply_markup=screen[1])
     except BadRequest as exc:
         # Pressing the button for the screen already shown changes nothing: not an error.
         if "not modified" not in exc.message:

@@ -33,6 +33,7 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
+from handlers.outgoing import fit, with_note
 from handlers.prompts import ask_for_reply
 from handlers.sending import Attempt, Outcome
 from storage import org, visits
@@ -457,7 +458,7 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> bool:
         text = await task_text(rt, language, task, visit, header=header, now=now)
         found = await sending.attempt(
             bot.edit_message_text(
-                text,
+                fit(text),
                 chat_id=message.chat_id,
                 message_id=message.message_id,
                 reply_markup=task_keyboard(rt, language, task, items),
@@ -591,7 +592,10 @@ async def problem_described(
         delivered_to.add((binding.chat_id, binding.thread_id))
         try:
             sent = await context.bot.send_message(
-                binding.chat_id, notice, message_thread_id=binding.thread_id, reply_markup=keyboard
+                binding.chat_id,
+                fit(notice),
+                message_thread_id=binding.thread_id,
+                reply_markup=keyboard,
             )
         except TelegramError:
             log.exception("problem notice not delivered to %s", department)
@@ -643,6 +647,8 @@ async def resolve_button(update: Update, context: Context) -> None:
     original = message.text_html if message and message.text else ""
     language = rt.settings.default_language
     await query.edit_message_text(
-        original + "\n" + rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
+        with_note(
+            original, rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
+        )
     )
     delivery.nudge(context.application)

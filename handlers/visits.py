@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot import hearts
 from bot.archive import (
     ArchivedCheck,
     ArchivedEvent,
@@ -39,6 +40,7 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
+from handlers.outgoing import Limit, fit, reply_whole
 from handlers.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import (
@@ -71,7 +73,7 @@ async def _visit_from_args(
     """The visit named by the first argument (`12` or `#12`), or a one-line answer why not."""
     rt = runtime(context)
     args = context.args or []
-    match = re.fullmatch(r"#?(\d{1,9})", args[0]) if args else None
+    match = re.fullmatch(r"#?([0-9]{1,9})", args[0]) if args else None
     if match is None:
         await reply(update, caller.t(usage_key))
         return None
@@ -123,7 +125,10 @@ async def visits_command(update: Update, context: Context) -> None:
             )
         )
     lines.append(caller.t("visit.list_footer"))
-    await reply(update, "\n".join(lines))
+    # Long guest names can make the list longer than a message: then it comes as a file.
+    await reply_whole(
+        update, "\n".join(lines), filename="visits.txt", caption=caller.t("visit.list_header")
+    )
 
 
 async def visit_command(update: Update, context: Context) -> None:
@@ -151,7 +156,7 @@ async def _send_archive(update: Update, rt: Runtime, caller: Caller, visit: Visi
     assert message is not None
     await message.reply_document(
         InputFile(document, filename=archive_filename(archive, zone=rt.settings.zone)),
-        caption=caller.t("visit.archive_caption", visit=visit.id),
+        caption=fit(caller.t("visit.archive_caption", visit=visit.id), Limit.CAPTION),
         do_quote=False,
     )
 
@@ -417,7 +422,7 @@ async def close_button(update: Update, context: Context) -> None:
     cancelled = data.action == "off"
     refusal = _close_refusal(caller, visit, cancelled=cancelled)
     if refusal is not None:
-        await query.answer(plain(refusal), show_alert=True)
+        await query.answer(fit(plain(refusal), Limit.ANSWER), show_alert=True)
         return
     await replace_buttons(update, None)
     await query.answer()
@@ -603,27 +608,25 @@ async def export_command(update: Update, context: Context) -> None:
         await reply(update, caller.t("visit.export_not_allowed"))
         return
     args = context.args or []
-    match = (
-        re.fullmatch(r"(\d{4})-(\d{1,2})", args[1])
-        if len(args) == 2 and args[0] == "visits"
-        else None
-    )
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+    if len(args) < 2 or args[0].lower() != "visits":
         await reply(update, caller.t("visit.export_usage"))
         return
-    year, month = int(match.group(1)), int(match.group(2))
     zone = rt.settings.zone
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    # The same months as the evaluation's (2026-11, 2026年11月, last month), the same
+    # one-sentence answers for a wrong one; years outside 2000–2100 are refused.
+    label = hearts.parse_period(" ".join(args[1:]), now=rt.clock(), zone=zone)
+    if isinstance(label, hearts.PeriodError):
+        await reply(update, caller.t(label.key, **label.params))
+        return
+    start, end = hearts.period_bounds(label, zone)
     async with rt.sessions() as session:
         found = await visits.list_visits(
             session,
             statuses=(*OPEN_VISIT_STATUSES, VISIT_COMPLETED, VISIT_CANCELLED),
-            arriving_from=start.astimezone(UTC),
-            arriving_before=end.astimezone(UTC),
+            arriving_from=start,
+            arriving_before=end,
         )
     archives = [await build_archive(rt, visit, caller.language) for visit in found]
-    label = f"{year:04d}-{month:02d}"
     workbook = visits_workbook(
         archives, text=_plain_text(rt, caller.language), zone=zone, title=label
     )
@@ -631,6 +634,8 @@ async def export_command(update: Update, context: Context) -> None:
     assert message is not None
     await message.reply_document(
         InputFile(workbook, filename=f"vip-receptions-{label}.xlsx"),
-        caption=caller.t("visit.export_caption", month=label, count=len(archives)),
+        caption=fit(
+            caller.t("visit.export_caption", month=label, count=len(archives)), Limit.CAPTION
+        ),
         do_quote=False,
     )

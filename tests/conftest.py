@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +27,18 @@ DATABASES = [
         marks=pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set"),
     ),
 ]
+
+# Property tests: "ci" (the default) keeps the suite fast; HYPOTHESIS_PROFILE=long is for
+# a run by hand. No deadline: an end-to-end example waits for the bot, which varies.
+settings.register_profile("ci", max_examples=25, deadline=None, print_blob=True)
+settings.register_profile(
+    "long",
+    max_examples=500,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A fixed instant for tests that need "now": 2026-11-27 10:00 in Shanghai.
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

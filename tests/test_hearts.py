@@ -174,7 +174,12 @@ NOW = utc(2026, 11, 20, 4)
         ("2026-00", PeriodError(hearts.PERIOD_NO_SUCH_MONTH, {"month": "0"})),
         ("November", PeriodError(hearts.PERIOD_UNREADABLE, {"text": "November"})),
         ("", PeriodError(hearts.PERIOD_UNREADABLE, {"text": ""})),
-        ("1999-11", PeriodError(hearts.PERIOD_UNREADABLE, {"text": "1999-11"})),
+        ("1999-11", PeriodError(hearts.PERIOD_YEAR_OUT_OF_RANGE, {"min": "2000", "max": "2100"})),
+        ("0000-01", PeriodError(hearts.PERIOD_YEAR_OUT_OF_RANGE, {"min": "2000", "max": "2100"})),
+        ("9999-12", PeriodError(hearts.PERIOD_YEAR_OUT_OF_RANGE, {"min": "2000", "max": "2100"})),
+        ("2026-13", PeriodError(hearts.PERIOD_NO_SUCH_MONTH, {"month": "13"})),
+        ("a\nb", PeriodError(hearts.PERIOD_UNREADABLE, {"text": "a…"})),
+        ("x" * 300, PeriodError(hearts.PERIOD_UNREADABLE, {"text": "x" * 99 + "…"})),
         ("2026-11-05", PeriodError(hearts.PERIOD_UNREADABLE, {"text": "2026-11-05"})),
     ],
 )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from bot.app import build_application, runtime_of, start_bot, stop_bot
 from bot.roster import RosterRow
@@ -101,10 +101,13 @@ def handler_errors() -> list[BaseException]:
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, clock: FakeClock, failures: list[BaseException]
+    settings: Settings,
+    clock: FakeClock,
+    failures: list[BaseException],
+    rate_limiter: AIORateLimiter | None = None,  # type: ignore[type-arg]
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The bot as `python -m bot run` builds it, polling the sandbox, until the block ends."""
-    application = build_application(settings, clock=clock)
+    application = build_application(settings, clock=clock, rate_limiter=rate_limiter)
 
     async def record_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.error is not None:

@@ -705,6 +705,10 @@ async def test_visits_are_listed_completed_archived_and_exported(
     # Refusals: no month, and a housekeeper may not export.
     await sandbox.send_message(sophie, text="/export visits november")
     assert (await sandbox.wait_for_message(sophie))["text"] == seen(
+        runtime, "en", "hearts.period.error.unreadable", text="november"
+    )
+    await sandbox.send_message(sophie, text="/export november")
+    assert (await sandbox.wait_for_message(sophie))["text"] == seen(
         runtime, "en", "visit.export_usage"
     )
     zhao = reception.people["hk_staff"]
