@@ -52,15 +52,23 @@ async def drain(reception: Reception, runtime: Runtime, clock: FakeClock, visit_
     raise AssertionError(f"rows never went out: {[(r.id, r.kind, r.state) for r in waiting]}")
 
 
+async def cross_check_request(
+    sandbox: Sandbox, reception: Reception, visit_id: int
+) -> tuple[dict[str, Any], str]:
+    """The cross-check the duty manager got in private, and its ✅ Confirm data."""
+    prefix = f"vip:ok:{visit_id}:"
+    request = await sandbox.wait_for_message(
+        reception.people["duty_manager"],
+        predicate=lambda m: any(d.startswith(prefix) for d in task_buttons(m)),
+    )
+    return request, next(d for d in task_buttons(request) if d.startswith(prefix))
+
+
 async def confirm(sandbox: Sandbox, reception: Reception, runtime: Runtime, visit_id: int) -> None:
     """The duty manager presses ✅ on the cross-check they got in private (their press is
     recorded even when Telegram then fails to show them the answer)."""
     manager = reception.people["duty_manager"]
-    prefix = f"vip:ok:{visit_id}:"
-    request = await sandbox.wait_for_message(
-        manager, predicate=lambda m: any(d.startswith(prefix) for d in task_buttons(m))
-    )
-    data = next(d for d in task_buttons(request) if d.startswith(prefix))
+    request, data = await cross_check_request(sandbox, reception, visit_id)
     await sandbox.press_button(manager, None, request["message_id"], data=data)
     for _ in range(100):
         async with runtime.sessions() as session:
@@ -265,11 +273,7 @@ async def test_a_confirm_whose_note_to_the_announcer_times_out_is_not_called_a_f
     reception = await reception_hotel(hotel, sandbox)
     visit_id = await reception.announce()
     manager = reception.people["duty_manager"]
-    prefix = f"vip:ok:{visit_id}:"
-    request = await sandbox.wait_for_message(
-        manager, predicate=lambda m: any(d.startswith(prefix) for d in task_buttons(m))
-    )
-    data = next(d for d in task_buttons(request) if d.startswith(prefix))
+    request, data = await cross_check_request(sandbox, reception, visit_id)
     # The confirm is saved and shown; the note to the announcer after it never answers.
     sandbox.inject_fault("sendMessage", "lost_reply")
     query = await sandbox.press_button(manager, None, request["message_id"], data=data)
