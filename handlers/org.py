@@ -16,11 +16,11 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.limits import one_line
 from bot.org import (
@@ -28,7 +28,7 @@ from bot.org import (
     can_manage_bindings,
 )
 from bot.runtime import Runtime
-from handlers import callbacks
+from handlers import callbacks, sending
 from handlers.base import (
     Context,
     greet,
@@ -45,6 +45,8 @@ from handlers.base import (
 )
 from handlers.common import department_name, help_text
 from handlers.conversations import Conversation
+from handlers.outgoing import fit
+from handlers.sending import Outcome
 from storage import drafts, org
 from storage.drafts import Draft
 from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
@@ -270,16 +272,22 @@ async def register_department(update: Update, context: Context) -> None:
                 approve=True,
                 now=rt.clock(),
             )
-            await query.answer()
+            await sending.quietly(query.answer(), "registration answer")
             dept_name = department_name(caller, department)
-            await query.edit_message_text(caller.t("register.chosen", department=dept_name))
+            await sending.quietly(
+                query.edit_message_text(fit(caller.t("register.chosen", department=dept_name))),
+                "registration message",
+            )
             await reply(update, caller.t("register.self_approved", department=dept_name))
             return
         approvers = await _approvers(session, rt.settings.admin_user_ids, department.code)
         approver_views = {tid: await org.view_by_telegram_id(session, tid) for tid in approvers}
-    await query.answer()
+    await sending.quietly(query.answer(), "registration answer")
     dept_name = department_name(caller, department)
-    await query.edit_message_text(caller.t("register.chosen", department=dept_name))
+    await sending.quietly(
+        query.edit_message_text(fit(caller.t("register.chosen", department=dept_name))),
+        "registration message",
+    )
     reached = 0
     for telegram_id in approvers:
         if telegram_id == caller.user.id:
@@ -307,12 +315,16 @@ async def register_department(update: Update, context: Context) -> None:
                 ]
             ]
         )
-        try:
-            await context.bot.send_message(telegram_id, text, reply_markup=keyboard)
-            reached += 1
-        except TelegramError as exc:
+        found = await sending.with_retries(
+            functools.partial(
+                context.bot.send_message, telegram_id, fit(text), reply_markup=keyboard
+            )
+        )
+        if found.outcome in (Outcome.SENT, Outcome.MAYBE):
+            reached += 1  # a maybe may well have arrived: it is not sent twice
+        else:
             # An approver who never opened a chat with the bot cannot be written to first.
-            log.warning("registration request not delivered to %s: %s", telegram_id, exc)
+            log.warning("registration request not delivered to %s: %s", telegram_id, found.reason)
     key = "register.sent" if reached else "register.no_approver"
     await reply(update, caller.t(key, name=name, department=dept_name))
 

@@ -27,12 +27,12 @@ announcer, who can correct it (✏️ Correct) and send it again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.i18n import Catalog
 from bot.notice import (
@@ -56,7 +56,7 @@ from bot.org import can_announce_vip, can_cross_check
 from bot.reception import plan_visit
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers import callbacks, delivery
+from handlers import callbacks, delivery, sending
 from handlers.base import (
     Caller,
     Context,
@@ -70,7 +70,9 @@ from handlers.base import (
     send_private,
 )
 from handlers.conversations import Conversation
+from handlers.outgoing import fit, with_note
 from handlers.prompts import ask_for_reply
+from handlers.sending import Outcome
 from storage import drafts, org, visits
 from storage.drafts import Draft
 from storage.models import DRAFT_VIP, VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
@@ -517,16 +519,19 @@ async def send_for_cross_check(context: Context, visit: Visit, *, announcer: Cal
             language, "vip.check_request", visit=visit.id, announcer=announcer_name
         )
         text += "\n\n" + notice_text(rt.catalog, language, rt, notice)
-        try:
-            await context.bot.send_message(
+        found = await sending.with_retries(
+            functools.partial(
+                context.bot.send_message,
                 chat_id,
-                text,
+                fit(text),
                 message_thread_id=thread_id,
                 reply_markup=_check_keyboard(rt.catalog, language, visit.id, revision),
             )
-            reached += 1
-        except TelegramError as exc:
-            log.warning("cross-check not delivered to %s: %s", chat_id, exc)
+        )
+        if found.outcome in (Outcome.SENT, Outcome.MAYBE):
+            reached += 1  # a maybe may well have arrived: it is not sent twice
+        else:
+            log.warning("cross-check not delivered to %s: %s", chat_id, found.reason)
     return reached
 
 
@@ -591,14 +596,14 @@ async def cross_check_button(update: Update, context: Context) -> None:
     if confirmed is None:
         await query.answer(caller.toast("vip.check_already"))
         return
-    await query.answer()
+    # Saved: showing it is not the confirm, and Telegram failing to show it is no failure.
+    await sending.quietly(query.answer(), "cross-check answer")
     original = pressed_message(update)
-    text = (
-        (original.text_html if original and original.text else "")
-        + "\n\n"
-        + caller.t("vip.confirmed_by", name=caller.user.full_name)
+    text = with_note(
+        original.text_html if original and original.text else "",
+        caller.t("vip.confirmed_by", name=caller.user.full_name),
     )
-    await query.edit_message_text(text)
+    await sending.quietly(query.edit_message_text(text), "cross-check message")
     if announcer and announcer.staff.telegram_id and announcer.staff.telegram_id != caller.user.id:
         language = language_for(rt, announcer)
         await send_private(
