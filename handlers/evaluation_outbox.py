@@ -3,8 +3,10 @@ the month's period opened on its first tick, its deadline reminders to evaluator
 behind, the late list to the director, and the people nobody scores to the admins.
 
 Each is an `EvaluationReminder` row claimed before it is sent and marked sent after, exactly
-like the VIP reminders: never sent twice, and a row left claimed by a crash is never resent.
-Who is behind is read when the row is due, so someone who finished early is left alone.
+like the VIP reminders (storage.outbox): each person is written to at most once per row, a
+"not yet" is tried again later, and a row a crash left claimed is resumed without resending
+what went out. Who is behind is read when the row is due (again at each try), so someone
+who finished early is left alone.
 """
 
 from __future__ import annotations
