@@ -13,18 +13,17 @@ is never resent but reported to CS.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.ext import Application, ContextTypes
 
-from bot.reception import is_late_send, retry_delay
+from bot.reception import is_late_send
 from bot.runtime import Runtime, runtime_in
 from handlers import cards, evaluation_outbox, tasks
 from handlers.base import send_to_department
-from handlers.sending import Attempt, Outcome
+from handlers.sending import Attempt, Outcome, backoff
 from storage import visits
 from storage.models import Reminder
 
@@ -131,11 +130,6 @@ async def _deliver_one(bot: Bot, rt: Runtime, reminder: Reminder, now: datetime)
             )
         else:
             await visits.finish_reminder(session, reminder_id=reminder.id, now=now, late=late)
-
-
-def backoff(attempts: int, waiting: list[Attempt]) -> timedelta:
-    retry_after = max((a.retry_after or 0.0 for a in waiting), default=0.0)
-    return retry_delay(attempts, retry_after or None, jitter=random.random())
 
 
 # A row claimed this long ago and still unfinished was left by a sender that stopped: a

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
 from datetime import datetime, timedelta
 
 from telegram import Bot
 
 from bot import hearts
-from bot.reception import retry_delay
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
 from handlers.base import texts_for
 from handlers.evaluation import deadline_text, few_names, period_label
-from handlers.sending import Attempt, Outcome, send_once
+from handlers.sending import Attempt, Outcome, backoff, send_once
 from storage import hearts as store
 from storage import org
 from storage.models import (
@@ -72,7 +70,7 @@ async def send_due(bot: Bot, rt: Runtime) -> None:
                 await store.postpone_reminder(
                     session,
                     reminder_id=reminder.id,
-                    next_try_at=now + sender.backoff(reminder.attempts),
+                    next_try_at=now + backoff(reminder.attempts, sender.waiting),
                 )
             else:
                 await store.finish_reminder(session, reminder_id=reminder.id, now=now)
@@ -103,10 +101,6 @@ class _Sender:
             log.warning(
                 "evaluation message to %s: %s (%s)", telegram_id, found.outcome, found.reason
             )
-
-    def backoff(self, attempts: int) -> timedelta:
-        retry_after = max((a.retry_after or 0.0 for a in self.waiting), default=0.0)
-        return retry_delay(attempts, retry_after or None, jitter=random.random())
 
 
 async def resume_interrupted(rt: Runtime, *, claimed_before: datetime) -> None:

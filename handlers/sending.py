@@ -114,6 +114,14 @@ async def with_retries(make_call: Callable[[], Awaitable[Any]], *, tries: int = 
     return found
 
 
+def backoff(attempts: int, waiting: list[Attempt]) -> timedelta:
+    """How long an outbox row waits before its next try, after `attempts` tries whose
+    destinations said "not yet" (`waiting`): bot.reception.retry_delay, honouring the
+    longest retry_after Telegram asked for."""
+    retry_after = max((a.retry_after or 0.0 for a in waiting), default=0.0)
+    return retry_delay(attempts, retry_after or None, jitter=random.random())
+
+
 async def quietly(call: Awaitable[Any], what: str) -> bool:
     """A change already saved, shown with an edit or a toast: if Telegram refuses or times
     out, the change stands; it is logged, never shown to the person as a failure. An edit

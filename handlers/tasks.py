@@ -216,8 +216,7 @@ async def _to_departments(
     maybe: list[str] = []
     for department in task.departments.split(","):
         target = f"dept:{department}"
-        async with rt.sessions() as session:
-            binding = await org.get_binding(session, department)
+        binding = await _binding(rt, department)
         if binding is None:
             if await sending.refuse_once(
                 rt,

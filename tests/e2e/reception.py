@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sandbox import Sandbox
 from sandbox.world import SandboxChat, SandboxUser
@@ -163,30 +166,41 @@ PEOPLE = {
 }
 
 
+def department_chats(
+    sandbox: Sandbox, members: list[SandboxUser]
+) -> dict[str, tuple[SandboxChat, int | None]]:
+    """Housekeeping and engineering as topics of one forum, every other department a group."""
+    chats: dict[str, tuple[SandboxChat, int | None]] = {}
+    forum = sandbox.add_group("Rooms & Engineering", forum=True, members=members)
+    for department in ("hk", "eng"):
+        chats[department] = (forum, sandbox.add_topic(forum, department))
+    for department in ("cs", "sec", "bell", "mgmt", "front", "fb", "mkt"):
+        chats[department] = (sandbox.add_group(f"{department} team", members=members), None)
+    return chats
+
+
+async def bind_department_chats(
+    session: AsyncSession, chats: dict[str, tuple[SandboxChat, int | None]], *, now: datetime
+) -> None:
+    for department, (chat, topic) in chats.items():
+        await org.bind_chat(
+            session,
+            department_code=department,
+            chat_id=chat.id,
+            thread_id=topic,
+            chat_title=chat.title or "",
+            bound_by=0,
+            now=now,
+        )
+
+
 async def reception_hotel(hotel: Hotel, sandbox: Sandbox) -> Reception:
     reception = Reception(hotel, sandbox)
     for key, (user_id, name, department, roles, language) in PEOPLE.items():
         user = hotel.person(user_id, name, language=language, username=f"user{user_id}")
         reception.people[key] = user
         reception.staff_ids[key] = await hotel.staff(user, department, *roles)
-    everyone = list(reception.people.values())
-    forum = sandbox.add_group("Rooms & Engineering", forum=True, members=everyone)
-    for department in ("hk", "eng"):
-        reception.chats[department] = (forum, sandbox.add_topic(forum, department))
-    for department in ("cs", "sec", "bell", "mgmt", "front", "fb", "mkt"):
-        reception.chats[department] = (
-            sandbox.add_group(f"{department} team", members=everyone),
-            None,
-        )
+    reception.chats = department_chats(sandbox, list(reception.people.values()))
     async with hotel.runtime.sessions() as session:
-        for department, (chat, topic) in reception.chats.items():
-            await org.bind_chat(
-                session,
-                department_code=department,
-                chat_id=chat.id,
-                thread_id=topic,
-                chat_title=chat.title or "",
-                bound_by=0,
-                now=NOW,
-            )
+        await bind_department_chats(session, reception.chats, now=NOW)
     return reception

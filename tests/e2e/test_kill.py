@@ -28,7 +28,7 @@ from storage import org, visits
 from storage.db import SessionFactory, make_engine, make_session_factory, upgrade_schema
 from storage.models import REMINDER_PENDING, REMINDER_SENDING, Reminder
 from storage.roster import import_roster
-from tests.e2e.reception import PEOPLE
+from tests.e2e.reception import PEOPLE, bind_department_chats, department_chats
 from tests.e2e.test_processes import clean_env
 
 TOKEN = "6161:KILL-TEST"
@@ -88,23 +88,8 @@ class Hotel:
                 assert view is not None
                 assert view.staff.id is not None
                 self.staff[key] = view.staff.id
-            everyone = list(users.values())
-            forum = self.sandbox.add_group("Rooms & Engineering", forum=True, members=everyone)
-            for department in ("hk", "eng"):
-                self.chats[department] = (forum, self.sandbox.add_topic(forum, department))
-            for department in ("cs", "sec", "bell", "mgmt", "front", "fb", "mkt"):
-                group = self.sandbox.add_group(f"{department} team", members=everyone)
-                self.chats[department] = (group, None)
-            for department, (chat, topic) in self.chats.items():
-                await org.bind_chat(
-                    session,
-                    department_code=department,
-                    chat_id=chat.id,
-                    thread_id=topic,
-                    chat_title=chat.title or "",
-                    bound_by=0,
-                    now=now,
-                )
+            self.chats = department_chats(self.sandbox, list(users.values()))
+            await bind_department_chats(session, self.chats, now=now)
             arrival = now + timedelta(hours=6)
             notice = Notice(
                 guest="Mr. Wang Jun",
