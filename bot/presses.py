@@ -60,10 +60,11 @@ class Ids(Enum):
     BUTTON = "the data is one of the pressed message's own buttons"
     BUTTON_OF_VISIT = "one of the pressed message's own buttons, naming an existing visit"
     BUTTON_OF_REQUEST = "one of the pressed message's own buttons, naming an applicant"
-    EVALUATION_RULES = (
+    EVALUATION_SCREEN = (
+        "the pressed message is a screen of the same prefix (it carries such buttons); then "
         "the evaluation's own rules, in the handler: a draft is its evaluator's (or passed to "
         "whoever scores the person now), a review id is on the period's board, a sign token "
-        "is a period (handlers.scoring, review, signing)"
+        "is an open period. An earlier step's button on that screen gets their own answer."
     )
 
 

@@ -105,7 +105,7 @@ SCORE = declare(
     "hs",
     _each(
         "page pick set skip clear save sub chg chh back",
-        Rule(Who.ACTIVE_STAFF, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
+        Rule(Who.ACTIVE_STAFF, Where.PRIVATE, Ids.EVALUATION_SCREEN, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 # hr:ok|ret|hist:<evaluation> | hr:all:<period>:<count>:<digest> — the director's /review.
@@ -113,7 +113,7 @@ REVIEW = declare(
     "hr",
     _each(
         "ok ret hist all",
-        Rule(Who.DIRECTOR, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
+        Rule(Who.DIRECTOR, Where.PRIVATE, Ids.EVALUATION_SCREEN, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 # hg:ask|yes|no:<period> — the GM's /sign (handlers.signing).
@@ -121,7 +121,7 @@ SIGN = declare(
     "hg",
     _each(
         "ask yes no",
-        Rule(Who.GM, Where.PRIVATE, Ids.EVALUATION_RULES, chat_refusal=_SCORES_PRIVATE),
+        Rule(Who.GM, Where.PRIVATE, Ids.EVALUATION_SCREEN, chat_refusal=_SCORES_PRIVATE),
     ),
 )
 

@@ -101,6 +101,18 @@ def _on_message(data: callbacks.Callback, message: Message) -> bool:
     return any(button.callback_data == raw for row in markup.inline_keyboard for button in row)
 
 
+def _carries_prefix(prefix: str, message: Message) -> bool:
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    return any(
+        (button.callback_data or "").startswith(f"{prefix}:")
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str | None)
+    )
+
+
 # --- How ids are tied to the pressed message, one check per `Ids` ------------------------
 
 
@@ -197,12 +209,15 @@ async def _button_of_request(
     return Subject(applicant_department=applicant.department_code)
 
 
-async def _evaluation_rules(
-    _rt: Runtime, _data: callbacks.Callback, _message: Message, _caller: Caller
+async def _evaluation_screen(
+    _rt: Runtime, data: callbacks.Callback, message: Message, _caller: Caller
 ) -> Found:
-    # The evaluation's own rules decide (a begun draft stays with whoever began it, or
-    # passes to whoever scores the person now): its handlers check them on every press.
-    return Subject()
+    # Tied to the pressed screen here: the press acts on a screen of its own kind, never
+    # on another message of the chat. Whether the draft, the board or the period is still
+    # the presser's (a begun draft stays with whoever began it, or passes to whoever scores
+    # the person now) is the evaluation's own rules, checked by its handlers on every press;
+    # they also answer a button of an earlier step on that screen in their own words.
+    return Subject() if _carries_prefix(data.prefix, message) else STALE
 
 
 IDS_CHECKS: dict[Ids, IdsCheck] = {
@@ -213,5 +228,5 @@ IDS_CHECKS: dict[Ids, IdsCheck] = {
     Ids.BUTTON: _button,
     Ids.BUTTON_OF_VISIT: _button_of_visit,
     Ids.BUTTON_OF_REQUEST: _button_of_request,
-    Ids.EVALUATION_RULES: _evaluation_rules,
+    Ids.EVALUATION_SCREEN: _evaluation_screen,
 }

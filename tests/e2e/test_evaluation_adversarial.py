@@ -74,6 +74,27 @@ async def any_message(ev: EvaluationHotel, name: str) -> int:
     return int(answer["message_id"])
 
 
+def screen_of(ev: EvaluationHotel, name: str, prefix: str) -> int | None:
+    """The person's last private message carrying `prefix` buttons: a screen of that kind,
+    the only kind of message the press guard lets an evaluation press act on."""
+    for message in reversed(ev.inbox(name)):
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        if any(str(b.get("callback_data", "")).startswith(f"{prefix}:") for r in rows for b in r):
+            return int(message["message_id"])
+    return None
+
+
+async def review_screen(ev: EvaluationHotel, data_prefix: str = "hr:") -> int:
+    """The director's /review board for the period: a message with the given buttons."""
+    await ev.say("Diana", f"/review {PERIOD}")
+    await ev.sandbox.wait_idle()
+    for message in reversed(ev.inbox("Diana")):
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        if any(str(b.get("callback_data", "")).startswith(data_prefix) for r in rows for b in r):
+            return int(message["message_id"])
+    raise AssertionError(f"no review message carries {data_prefix!r}")
+
+
 def inbox_text(ev: EvaluationHotel, name: str) -> str:
     return "\n".join(str(m.get("text") or m.get("caption") or "") for m in ev.inbox(name))
 
@@ -380,7 +401,9 @@ async def test_forged_review_and_sign_buttons_with_wrong_shapes_or_periods(
     before = await snapshot(runtime)
     stale = seen(runtime, "en", "common.stale_button")
     diana = ev["Diana"]
-    mid = await any_message(ev, "Diana")
+    # Forged on her own review screen, so that the review's rules judge them, not the guard.
+    mid = await review_screen(ev)
+    before = await snapshot(runtime)
     for data in (
         "hr:all:202613:1",
         "hr:all:209901:1",
@@ -400,7 +423,9 @@ async def test_forged_review_and_sign_buttons_with_wrong_shapes_or_periods(
     assert await forge(sandbox, diana, mid, f"hr:all:{TOKEN}:{HUGE}") == stale
     george = ev["George"]
     zh_stale = seen(runtime, "zh", "common.stale_button")
-    gmid = await any_message(ev, "George")
+    await ev.say("George", f"/sign {PERIOD}")
+    gmid = screen_of(ev, "George", "hg")
+    assert gmid is not None
     for data in (
         "hg:yes",
         "hg:yes:2026",
@@ -512,16 +537,27 @@ async def test_a_forged_score_press_in_a_group_changes_nothing(
 
 
 async def test_after_signing_every_action_on_the_period_is_refused_and_changes_nothing(
-    signed: EvaluationHotel, sandbox: Sandbox, runtime: Runtime
+    unsigned: EvaluationHotel, sandbox: Sandbox, runtime: Runtime
 ) -> None:
-    ev = signed
+    ev = unsigned
+    # Screens drawn before the signature: Olivia's and Hannah's /score, Diana's /review.
+    await ev.say("Olivia", f"/score {PERIOD}")
+    await ev.say("Hannah", f"/score {PERIOD}")
+    await review_screen(ev)
+    await ev.say("George", f"/sign {PERIOD}")
+    await sign(ev, PERIOD)
     sam_eval = await evaluation_id_of(runtime, ev.id_of("Sam"))
     felix_draft = await evaluation_id_of(runtime, ev.id_of("Felix"))
     before = await snapshot(runtime)
     refused = seen(runtime, "en", "score.refused.signed")
     olivia = ev["Olivia"]
-    mid = await any_message(ev, "Olivia")
-    # Olivia's draft of Felix stopped at his third heart; Hannah's of Sam is confirmed.
+    stale = seen(runtime, "en", "common.stale_button")
+    # Pressed on a scoring screen drawn before the signature (Olivia's draft of Felix
+    # stopped at his third heart; Hannah's of Sam is confirmed), the evaluation's rules
+    # refuse; pressed on any other message, the press guard does before them.
+    mid = screen_of(ev, "Olivia", "hs")
+    assert mid is not None
+    other = await any_message(ev, "Olivia")
     for data in (
         f"hs:set:{felix_draft}:2:5",
         f"hs:save:{felix_draft}",
@@ -531,9 +567,12 @@ async def test_after_signing_every_action_on_the_period_is_refused_and_changes_n
         f"hs:page:{TOKEN}:0",
     ):
         assert await forge(sandbox, olivia, mid, data) == refused, data
+        assert await forge(sandbox, olivia, other, data) == stale, data
+    # Hannah's evaluations are all confirmed: her /score carries no button to press on.
+    assert screen_of(ev, "Hannah", "hs") is None
     hmid = await any_message(ev, "Hannah")
     for data in (f"hs:chh:{sam_eval}:0", f"hs:sub:{sam_eval}"):
-        assert await forge(sandbox, ev["Hannah"], hmid, data) == refused, data
+        assert await forge(sandbox, ev["Hannah"], hmid, data) == stale, data
     # Typed text no longer goes to the signed draft.
     assert (await ev.say("Olivia", "He is great")).get("text") == seen(
         runtime, "en", "common.not_understood"
@@ -542,15 +581,21 @@ async def test_after_signing_every_action_on_the_period_is_refused_and_changes_n
         runtime, "en", "score.signed", period=EN_PERIOD
     )
     diana = ev["Diana"]
-    dmid = await any_message(ev, "Diana")
+    dmid = screen_of(ev, "Diana", "hr")
+    assert dmid is not None
     signed_toast = seen(runtime, "en", "review.refused_signed", period=EN_PERIOD)
     for data in (f"hr:ok:{sam_eval}", f"hr:ret:{sam_eval}", f"hr:all:{TOKEN}:0:00000000"):
         assert await forge(sandbox, diana, dmid, data) == signed_toast, data
-    gmid = await any_message(ev, "George")
-    for data in (f"hg:ask:{TOKEN}", f"hg:yes:{TOKEN}"):
-        assert await forge(sandbox, ev["George"], gmid, data) == seen(
-            runtime, "zh", hearts.SIGN_ALREADY_SIGNED
-        ), data
+    gmid = screen_of(ev, "George", "hg")  # his /sign overview, drawn before the signature
+    assert gmid is not None
+    assert await forge(sandbox, ev["George"], gmid, f"hg:yes:{TOKEN}") == seen(
+        runtime, "zh", hearts.SIGN_ALREADY_SIGNED
+    )
+    # That answer redrew the overview as signed: no button is left on it to press again.
+    assert screen_of(ev, "George", "hg") is None
+    assert await forge(sandbox, ev["George"], gmid, f"hg:ask:{TOKEN}") == seen(
+        runtime, "zh", "common.stale_button"
+    )
     admin = ev.admin
     for text in (
         "/period close 2026-11",
@@ -751,8 +796,9 @@ async def test_the_longest_result_reaches_the_director_and_the_evaluee(
         ev, PERIOD, "Sam", "Hannah", (1,) * 6, comments=long, overall="o" * 500
     )
     diana = ev["Diana"]
-    mid = await any_message(ev, "Diana")
-    assert await forge(sandbox, diana, mid, f"hr:hist:{sam_eval}") == ""
+    mid = await review_screen(ev, f"hr:hist:{sam_eval}")
+    query = await sandbox.press_button(diana, None, mid, data=f"hr:hist:{sam_eval}")
+    assert (await sandbox.wait_callback_answer(query)).get("text") is None
     await sandbox.wait_for_message(diana, contains="o" * 500)
     await sign(ev, PERIOD)
     mine = await ev.say("Sam", "/myscore")
@@ -771,7 +817,7 @@ async def test_the_director_cannot_open_a_draft_through_a_forged_history_button(
     assert draft is not None
     assert draft.status == hearts.DRAFT
     diana = ev["Diana"]
-    mid = await any_message(ev, "Diana")
+    mid = await review_screen(ev)  # forged on her own board, so the review's rules judge it
     before = len(ev.inbox("Diana"))
     toast = await forge(sandbox, diana, mid, f"hr:hist:{draft_id}")
     assert toast == seen(runtime, "en", "review.already.draft", name="Felix Head")

@@ -375,9 +375,11 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
     # The department messages were redrawn too: no Confirm or Return is left.
     redrawn = current(sandbox, evaluation, "Diana", hk["message_id"])
     assert {data.split(":")[1] for _, data in buttons(redrawn)} == {"hist"}
-    # Pressing Confirm all again confirms nothing more.
+    # Pressing Confirm all again (a slow client's second tap on a message that kept no
+    # button) confirms nothing more.
     toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], four, raw=True)
-    assert toast == seen(runtime, "en", "review.all_changed_toast")
+    assert toast == seen(runtime, "en", "common.stale_button")
+    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.CONFIRMED}
 
 
 # --- /sign -----------------------------------------------------------------------------------
@@ -392,7 +394,7 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
             session, PERIOD, by=evaluation.id_of("Diana"), now=clock()
         )
     assert sorted(confirmed) == sorted(ids.values())
-    _hk, *_rest, diana_all = await review(sandbox, evaluation, 4)
+    hk_board, *_rest = await review(sandbox, evaluation, 4)
     george = evaluation["George"]
 
     await sandbox.send_message(george, text="/sign")
@@ -444,9 +446,10 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
     assert evaluation.inbox("Nadia") == []
     assert evaluation.inbox("Olivia") == []
 
-    # A second signature is one sentence and changes nothing.
+    # A second signature (a second tap on the overview, which kept no button) is one
+    # sentence and changes nothing.
     toast = await press(sandbox, george, overview["message_id"], f"hg:yes:{TOKEN}", raw=True)
-    assert toast == seen(runtime, "zh", "hearts.sign.error.already_signed")
+    assert toast == seen(runtime, "zh", "common.stale_button")
     assert (await period_row(runtime)).signed_at == period.signed_at
     again = await evaluation.say("George", f"/sign {PERIOD}")
     assert (
@@ -455,10 +458,11 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
     )
     assert buttons(again) == []
 
-    # After signing nothing moves: the director's old buttons refuse in one sentence.
+    # After signing nothing moves: forged on the director's board (its History buttons are
+    # left), her old buttons refuse in one sentence.
     sam_before = await evaluation_row(runtime, ids["Sam"])
     for data in (f"hr:ok:{ids['Sam']}", f"hr:ret:{ids['Sam']}", f"hr:all:{TOKEN}:5:0"):
-        toast = await press(sandbox, evaluation["Diana"], diana_all["message_id"], data, raw=True)
+        toast = await press(sandbox, evaluation["Diana"], hk_board["message_id"], data, raw=True)
         assert toast == seen(runtime, "en", "review.refused_signed", period="November 2026")
     assert await evaluation_row(runtime, ids["Sam"]) == sam_before
     async with runtime.sessions() as session:

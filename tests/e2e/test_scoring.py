@@ -305,12 +305,13 @@ async def test_an_earlier_hearts_button_or_forged_data_is_refused_and_changes_no
     assert await forge(sandbox, hannah, mid, f"hs:skip:{sam.id}:c0") == seen(
         runtime, "en", "score.stale"
     )
-    # Sue presses Hannah's draft's button in her own chat: not hers.
+    # Sue presses Hannah's draft's button in her own chat: it is on no screen of hers (she
+    # has nobody to score), so the press guard refuses it before the scoring rules.
     sue = evaluation["Sue"]
     own = await evaluation.say("Sue", "/score")
     assert own["text"] == seen(runtime, "en", "score.nobody")
     assert await forge(sandbox, sue, own["message_id"], f"hs:set:{sam.id}:1:1") == seen(
-        runtime, "en", "score.not_yours"
+        runtime, "en", "common.stale_button"
     )
     after = await evaluation_of(runtime, evaluation.id_of("Sam"))
     assert after is not None
@@ -332,11 +333,16 @@ async def test_a_second_submit_is_refused(
     assert sam is not None
     toast, _ = await press(sandbox, hannah, summary["message_id"], label="✅ Submit")
     assert toast is None
-    await sandbox.wait_for_message(hannah)  # the list again
+    listing = await sandbox.wait_for_message(hannah)  # the list again
+    # Pressed again on the summary, which kept no button, the guard refuses; forged on the
+    # list (a scoring screen), the scoring rules do: it is submitted.
     assert await forge(sandbox, hannah, summary["message_id"], f"hs:sub:{sam.id}") == seen(
+        runtime, "en", "common.stale_button"
+    )
+    assert await forge(sandbox, hannah, listing["message_id"], f"hs:sub:{sam.id}") == seen(
         runtime, "en", "score.refused.submitted"
     )
-    assert await forge(sandbox, hannah, summary["message_id"], f"hs:chh:{sam.id}:0") == seen(
+    assert await forge(sandbox, hannah, listing["message_id"], f"hs:chh:{sam.id}:0") == seen(
         runtime, "en", "score.refused.submitted"
     )
     assert await history_kinds(runtime, sam.id) == ["started", "submitted"]
