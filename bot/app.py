@@ -86,10 +86,12 @@ def build_application(
     private = filters.ChatType.PRIVATE
     prompt_answers = prompts.reply_handler(
         {
-            "return_reason": vip.return_with_reason,
-            "problem": tasks.problem_described,
-            "arrival": visit_handlers.arrival_answered,
-            "eval_return": review.return_reason_answered,
+            "return_reason": prompts.Question(vip.return_with_reason),
+            "problem": prompts.Question(tasks.problem_described),
+            "arrival": prompts.Question(
+                visit_handlers.arrival_answered, check=visit_handlers.check_arrival
+            ),
+            "eval_return": prompts.Question(review.return_reason_answered),
         },
         unclaimed=scoring.comment_as_reply,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import ForceReply, Message, Update, User
@@ -18,6 +19,18 @@ from storage import visits
 
 # Whoever asked a kind of question takes its answer: (update, context, caller, ref_id, text).
 Answer = Callable[[Update, Context, Caller, int, str], Awaitable[None]]
+# What is wrong with a typed answer, as the sentence to reply (None: nothing): (runtime,
+# caller, text).
+Check = Callable[[Runtime, Caller, str], str | None]
+
+
+@dataclass(frozen=True)
+class Question:
+    """How a kind of question is answered. `check` runs before the question is taken, so a
+    wrong answer (an unreadable time) changes nothing and leaves it open for a second try."""
+
+    answer: Answer
+    check: Check | None = None
 
 MAX_ANSWER = 500
 
@@ -62,7 +75,7 @@ Unclaimed = Callable[[Update, Context], Awaitable[bool]]
 
 
 def reply_handler(
-    answers: Mapping[str, Answer], *, unclaimed: Unclaimed | None = None
+    answers: Mapping[str, Question], *, unclaimed: Unclaimed | None = None
 ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """The handler for replies to the bot's questions, given who takes each kind's answer
     (`bot.app` assembles the mapping, so this module imports none of the askers)."""
@@ -76,7 +89,7 @@ def reply_handler(
 async def _prompt_reply(
     update: Update,
     context: Context,
-    answers: Mapping[str, Answer],
+    answers: Mapping[str, Question],
     unclaimed: Unclaimed | None,
 ) -> None:
     """A reply to one of the bot's questions: checked, then handed to whoever asked it."""
@@ -105,9 +118,13 @@ async def _prompt_reply(
     if not text or len(text) > MAX_ANSWER:
         await reply(update, caller.t("vip.prompt_bad_text"))
         return
+    question = answers.get(prompt.kind)
+    wrong = question.check(rt, caller, text) if question and question.check else None
+    if wrong is not None:
+        await reply(update, wrong)
+        return
     async with rt.sessions() as session:
         if prompt.id is None or not await visits.take_prompt(session, prompt_id=prompt.id):
             return  # a second answer to the same question: the first one counts
-    answer = answers.get(prompt.kind)
-    if answer is not None:
-        await answer(update, context, caller, prompt.ref_id, text)
+    if question is not None:
+        await question.answer(update, context, caller, prompt.ref_id, text)

@@ -233,6 +233,23 @@ async def card_arrival_button(update: Update, context: Context) -> None:
     )
 
 
+def _read_arrival(rt: Runtime, typed: str) -> datetime | WhenError:
+    if not typed:
+        return WhenError("when.error.unreadable", {"text": ""})
+    return parse_arrival(typed, now=rt.clock(), zone=rt.settings.zone)
+
+
+def _unreadable_arrival(caller: Caller, error: WhenError) -> str:
+    return caller.t(error.key, **error.params) + "\n" + caller.t("visit.arrival_usage")
+
+
+def check_arrival(rt: Runtime, caller: Caller, typed: str) -> str | None:
+    """A reply to the card's 🕒 question that is no time gets its reason, and the question
+    stays open: `arrival_answered` runs only for a readable one."""
+    moment = _read_arrival(rt, typed)
+    return _unreadable_arrival(caller, moment) if isinstance(moment, WhenError) else None
+
+
 async def arrival_answered(
     update: Update, context: Context, caller: Caller, visit_id: int, typed: str
 ) -> None:
@@ -260,15 +277,9 @@ async def move_arrival(
         await reply(update, caller.t("visit.arrival_not_open", visit=visit.id))
         return
     now = rt.clock()
-    moment = (
-        parse_arrival(typed, now=now, zone=rt.settings.zone)
-        if typed
-        else WhenError("when.error.unreadable", {"text": ""})
-    )
+    moment = _read_arrival(rt, typed)
     if isinstance(moment, WhenError):
-        await reply(
-            update, caller.t(moment.key, **moment.params) + "\n" + caller.t("visit.arrival_usage")
-        )
+        await reply(update, _unreadable_arrival(caller, moment))
         return
     assert visit.id is not None
     assert caller.staff_id is not None

@@ -8,6 +8,7 @@ import pytest
 from bot.runtime import Runtime
 from handlers.base import plain
 from sandbox import Sandbox
+from storage import visits
 from tests.e2e.conftest import FakeClock, Hotel, eventually, seen
 from tests.e2e.reception import PASTED_EN, PASTED_ZH, Reception, reception_hotel
 
@@ -778,6 +779,18 @@ async def test_the_card_button_moves_the_arrival_by_a_reply_in_the_cs_chat(
     # Someone else's reply does not count; Sophie's does.
     await sandbox.send_message(zhao, cs_chat, "17:00", reply_to=question["message_id"])
     assert (await reception.wait("cs"))["text"] == seen(runtime, "zh", "vip.prompt_not_yours")
+    # A time that is no time gets its reason and changes nothing: the question stays open.
+    await sandbox.send_message(sophie, cs_chat, "teatime", reply_to=question["message_id"])
+    unreadable = await reception.wait("cs")
+    assert unreadable["text"].startswith(
+        seen(runtime, "en", "when.error.unreadable", text="teatime")
+    )
+    async with runtime.sessions() as session:
+        still_open = await visits.find_prompt(
+            session, chat_id=cs_chat.id, message_id=question["message_id"]
+        )
+    assert still_open is not None
+    assert (await reception.visit(visit_id)).arrival_at.isoformat() == "2026-11-27T08:00:00+00:00"
 
     await sandbox.send_message(sophie, cs_chat, "tomorrow 9:30", reply_to=question["message_id"])
     moved = await reception.wait("cs", contains=f"#{visit_id}")

@@ -1,0 +1,334 @@
+"""Whatever anyone types at any step of a conversation, it is answered within Telegram's
+limits, and an answer the step refuses changes nothing: a property test (Hypothesis)
+driving the real bot through the sandbox, step by step as people would reach each step.
+
+The steps: every field of a VIP notice (the /vip questions, reached from its summary), the
+name /register asks for, a comment the /score conversation waits for, and the answers to
+the bot's ForceReply questions in a group (a problem's description, a new arrival time).
+Before each example the step is reached by pressing the bot's own buttons; the generated
+text is then sent once. When the step did not move (a refusal), every row of every table
+is as it was. Examples are few by default (profile "ci"); `HYPOTHESIS_PROFILE=long` runs
+many more by hand (README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel, select
+
+from bot import hearts
+from bot.notice import FIELDS
+from bot.runtime import Runtime
+from sandbox import Sandbox
+from sandbox.world import SandboxChat, SandboxUser
+from storage import drafts
+from storage import hearts as store
+from storage.models import Problem, VisitEvent
+from tests.e2e.conftest import Hotel
+from tests.e2e.reception import PASTED_EN, Reception, reception_hotel
+from tests.e2e.test_any_input import ANSWERS, app, drive, in_worker, words
+
+__all__ = ["app"]  # the running bot without Telegram's pace per group (test_any_input)
+
+# What a person might type as an answer: the odd pieces of test_any_input, and answers that
+# look nearly right for some step (times, names, numbers).
+answers = st.one_of(
+    words,
+    st.sampled_from(
+        [
+            "17:00", "tomorrow 9:30", "明天上午10点", "2026-11-27 16:00", "12-01 15:00",
+            "yesterday 10:00", "6", "0", "-3", "1808, 1809", "Mr. Wang", "A", "skip", "-",
+            "Fine work", " ", "/cancel", "/vip", "x" * 501, "中" * 65,
+        ]
+    ),
+)  # fmt: skip
+
+
+async def all_rows(runtime: Runtime) -> dict[str, list[str]]:
+    """Every row of every table: a refused answer adds, removes or changes none."""
+    found: dict[str, list[str]] = {}
+    async with runtime.sessions() as session:
+        for name, table in SQLModel.metadata.tables.items():
+            # SQLAlchemy's select of a table (SQLModel's would give its first column only).
+            rows = (await session.exec(sa_select(table))).all()
+            found[name] = sorted(repr(tuple(row)) for row in rows)
+    return found
+
+
+@dataclass
+class Step:
+    """Sends one answer at a step already reached, and checks what came of it."""
+
+    sandbox: Sandbox
+    runtime: Runtime
+    handler_errors: list[BaseException]
+
+    async def answer(
+        self,
+        user: SandboxUser,
+        chat: SandboxChat | None,
+        text: str,
+        *,
+        where_it_stands: Callable[[], Awaitable[Any]],
+        reply_to: int | None = None,
+    ) -> bool:
+        """Sends `text`; True when the step moved (the answer was taken)."""
+        where = chat if chat is not None else self.sandbox.chat(user)
+        await self.sandbox.wait_idle(timeout=15)
+        before_rows = await all_rows(self.runtime)
+        before_state = await where_it_stands()
+        before_requests = len(self.sandbox.requests)
+        before_errors = len(self.handler_errors)
+        await self.sandbox.send_message(user, chat, text, reply_to=reply_to)
+
+        def answered() -> bool:
+            return any(
+                method.lower() in ANSWERS and str(params.get("chat_id")) == str(where.id)
+                for method, params in self.sandbox.requests[before_requests:]
+            )
+
+        for _ in range(200):
+            if answered() or self.handler_errors[before_errors:]:
+                break
+            await asyncio.sleep(0.05)
+        await self.sandbox.wait_idle(timeout=15)
+        assert self.handler_errors[before_errors:] == [], f"{text!r} raised"
+        assert self.sandbox.violations == [], f"{text!r} broke Telegram's limits"
+        assert answered(), f"{text!r} from {user.first_name} got no answer"
+        moved = await where_it_stands() != before_state
+        if not moved:
+            assert await all_rows(self.runtime) == before_rows, f"refused {text!r} changed rows"
+        return moved
+
+
+def data_of(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [str(b.get("callback_data", "")) for row in rows for b in row]
+
+
+async def press(sandbox: Sandbox, user: SandboxUser, chat: Any, mid: int, data: str) -> None:
+    """Press one of the message's own buttons; back once the bot has done what it does."""
+    query = await sandbox.press_button(user, chat, mid, data=data)
+    await sandbox.wait_callback_answer(query)
+    await sandbox.wait_idle(quiet=0.05)
+
+
+# --- /vip: every field ------------------------------------------------------------------------
+
+
+async def test_any_answer_to_any_notice_field_is_taken_or_refused_without_a_trace(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    reception = await reception_hotel(hotel, sandbox)
+    announcer = reception.people["announcer"]
+    step = Step(sandbox, runtime, handler_errors)
+
+    async def draft_state() -> Any:
+        async with runtime.sessions() as session:
+            draft = await drafts.latest_draft(
+                session, telegram_id=announcer.id, now=runtime.clock()
+            )
+        return None if draft is None else (draft.step, draft.answers)
+
+    async def at_field(name: str) -> None:
+        """A fresh summary (the pasted notice), ✏️ Edit, then the field's button."""
+        await sandbox.send_message(announcer, text=PASTED_EN)
+        summary = await sandbox.wait_for_message(
+            announcer, predicate=lambda m: "ni:edit" in data_of(m)
+        )
+        await press(sandbox, announcer, None, summary["message_id"], "ni:edit")
+        await press(sandbox, announcer, None, summary["message_id"], f"ni:field:{name}")
+        await sandbox.wait_for_message(announcer)  # the field's question
+
+    async def one(name: str, text: str) -> None:
+        await at_field(name)
+        await step.answer(announcer, None, text, where_it_stands=draft_state)
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(name="arrival", text="12-01 15:00")  # a date without a year, before today
+    @example(name="party", text="9" * 30)
+    @example(name="rooms", text="&<b>" * 900)
+    @given(name=st.sampled_from(FIELDS), text=answers)
+    def one_answer(name: str, text: str) -> None:
+        run(name, text)
+
+    await drive(one_answer)
+
+
+# --- /register: the name ----------------------------------------------------------------------
+
+
+async def test_any_name_given_to_register_is_taken_or_refused_without_a_trace(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    await reception_hotel(hotel, sandbox)  # departments to choose from, and their heads
+    newcomer = hotel.person(3200, "Nora New", language="en")
+    sandbox.chat(newcomer).started = True
+    step = Step(sandbox, runtime, handler_errors)
+
+    async def draft_state() -> Any:
+        async with runtime.sessions() as session:
+            draft = await drafts.latest_draft(
+                session, telegram_id=newcomer.id, now=runtime.clock()
+            )
+        return None if draft is None else (draft.step, draft.answers)
+
+    async def one(text: str) -> None:
+        await sandbox.send_message(newcomer, text="/register")
+        await sandbox.wait_for_message(newcomer)  # "What is your name?"
+        await step.answer(newcomer, None, text, where_it_stands=draft_state)
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(text="/start")
+    @example(text="\u202e" * 70)
+    @given(text=answers)
+    def one_answer(text: str) -> None:
+        run(text)
+
+    await drive(one_answer)
+
+
+# --- ForceReply questions in a group: a problem, a new arrival time ---------------------------
+
+
+async def confirmed_reception(hotel: Hotel, sandbox: Sandbox) -> tuple[Reception, int]:
+    reception = await reception_hotel(hotel, sandbox)
+    visit_id = await reception.announce()
+    await reception.confirm(visit_id)
+    return reception, visit_id
+
+
+async def test_any_reply_to_a_problem_question_is_taken_or_refused_without_a_trace(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    reception, visit_id = await confirmed_reception(hotel, sandbox)
+    parking = await reception.task(visit_id, "parking")
+    sec, sec_head = reception.chat("sec"), reception.people["sec_head"]
+    task_message = next(m for m in reception.inbox("sec") if f"t:prob:{parking.id}" in data_of(m))
+    step = Step(sandbox, runtime, handler_errors)
+
+    async def problems() -> int:
+        async with runtime.sessions() as session:
+            found = await session.exec(select(Problem).where(Problem.task_id == parking.id))
+            return len(found.all())
+
+    async def one(text: str) -> None:
+        await press(sandbox, sec_head, sec, task_message["message_id"], f"t:prob:{parking.id}")
+        question = await reception.wait("sec", contains=sec_head.first_name)
+        await step.answer(
+            sec_head, sec, text, where_it_stands=problems, reply_to=question["message_id"]
+        )
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(text="x" * 501)
+    @example(text="<b>Gate</b> &amp; " * 30)
+    @given(text=answers)
+    def one_answer(text: str) -> None:
+        run(text)
+
+    await drive(one_answer)
+
+
+async def test_any_reply_to_the_arrival_question_is_taken_or_refused_without_a_trace(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    reception, visit_id = await confirmed_reception(hotel, sandbox)
+    cs, sophie = reception.chat("cs"), reception.people["cs_agent"]
+    step = Step(sandbox, runtime, handler_errors)
+
+    async def arrival() -> Any:
+        """The arrival, and how often it was moved (to the time it had, too)."""
+        async with runtime.sessions() as session:
+            events = await session.exec(select(VisitEvent).where(VisitEvent.visit_id == visit_id))
+            count = len(events.all())
+        return (await reception.visit(visit_id)).arrival_at, count
+
+    async def one(text: str) -> None:
+        card = await reception.card()
+        await press(sandbox, sophie, cs, card["message_id"], f"card:arr:{visit_id}")
+        question = await reception.wait("cs", contains=sophie.first_name)
+        await step.answer(
+            sophie, cs, text, where_it_stands=arrival, reply_to=question["message_id"]
+        )
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(text="teatime")
+    @example(text="2026-02-30 10:00")
+    @example(text="yesterday 10:00")
+    @example(text="2026-11-27 16:00")  # the arrival it has
+    @given(text=answers)
+    def one_answer(text: str) -> None:
+        run(text)
+
+    await drive(one_answer)
+
+
+# --- /score: a comment --------------------------------------------------------------------------
+
+
+async def test_any_comment_typed_while_scoring_is_taken_or_refused_without_a_trace(
+    sandbox: Sandbox, evaluation: Any, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    hannah = evaluation["Hannah"]
+    step = Step(sandbox, runtime, handler_errors)
+    listing = await evaluation.say("Hannah", "/score")
+    mid = listing["message_id"]
+    sam = evaluation.id_of("Sam")
+    await press(
+        sandbox, hannah, None, mid, next(d for d in data_of(listing) if d.endswith(f":{sam}"))
+    )
+    async with runtime.sessions() as session:
+        found = await store.evaluation_of(session, "2026-11", sam)
+    assert found is not None
+    assert found.id is not None
+    evaluation_id = found.id
+    for index in range(len(hearts.HEARTS)):  # six 4s, the overall comment skipped: the summary
+        await press(sandbox, hannah, None, mid, f"hs:set:{evaluation_id}:{index}:4")
+    await press(sandbox, hannah, None, mid, f"hs:skip:{evaluation_id}:o")
+
+    async def where_it_stands() -> Any:
+        async with runtime.sessions() as session:
+            scored = await store.scored(session, evaluation_id)
+        assert scored is not None
+        return (scored.evaluation.step, scored.comments)
+
+    async def at_a_comment() -> None:
+        """From the summary: ✏️ Change a heart, the first, a 2: its comment is asked for."""
+        state, _comments = await where_it_stands()
+        if state == hearts.step_comment(0):
+            return  # the last answer was refused: still asked
+        assert state == hearts.STEP_SUMMARY, state
+        # A taken comment is answered with the next screen as a new message.
+        mid = next(
+            m["message_id"]
+            for m in reversed(sandbox.messages(hannah))
+            if f"hs:chg:{evaluation_id}" in data_of(m)
+        )
+        await press(sandbox, hannah, None, mid, f"hs:chg:{evaluation_id}")
+        await press(sandbox, hannah, None, mid, f"hs:chh:{evaluation_id}:0")
+        await press(sandbox, hannah, None, mid, f"hs:set:{evaluation_id}:0:2")
+
+    async def one(text: str) -> None:
+        await at_a_comment()
+        await step.answer(hannah, None, text, where_it_stands=where_it_stands)
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(text="x" * 501)
+    @example(text="\u200b")
+    @given(text=answers)
+    def one_answer(text: str) -> None:
+        run(text)
+
+    await drive(one_answer)
