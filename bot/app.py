@@ -180,6 +180,7 @@ def build_application(
             # What nothing above understood. Private text may be a comment the scoring
             # conversation is waiting for; otherwise it is stray.
             MessageHandler(private & filters.COMMAND, common.unknown_command),
+            MessageHandler(filters.REPLY & filters.COMMAND, common.unknown_command_in_reply),
             MessageHandler(private & filters.TEXT, scoring.score_text),
             CallbackQueryHandler(common.stale_button),
         ]

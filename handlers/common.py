@@ -177,6 +177,22 @@ async def unknown_command(update: Update, context: Context) -> None:
     await reply(update, caller.t("common.unknown_command", command=command))
 
 
+async def unknown_command_in_reply(update: Update, context: Context) -> None:
+    """In a group, a command the bot does not know may be another bot's, and is left alone;
+    but one sent as a reply to the bot's own message (its question, say) is addressed to it,
+    and gets the same pointer as in private."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    _command, _, addressee = message.text.split()[0].partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    await unknown_command(update, context)
+
+
 async def stray_text(update: Update, context: Context) -> None:
     """Text in a private chat outside any conversation: say what the bot can do."""
     caller = await identify(update, context)

@@ -32,6 +32,7 @@ class Question:
     answer: Answer
     check: Check | None = None
 
+
 MAX_ANSWER = 500
 
 

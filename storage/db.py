@@ -27,6 +27,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # A database restart must not turn the next update into an apology.
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _without_nul, retval=True)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -36,6 +37,25 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
     return engine
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _no_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_no_nul(item) for item in value)
+    return value
+
+
+def _without_nul(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    """PostgreSQL text cannot hold a NUL character (SQLite can): whatever a person typed
+    reaches either database without one, in a value written or a value looked up, so the
+    same message behaves the same on both instead of failing on one."""
+    return statement, _no_nul(parameters)
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:

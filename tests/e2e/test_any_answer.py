@@ -267,6 +267,7 @@ async def test_any_reply_to_the_arrival_question_is_taken_or_refused_without_a_t
     @example(text="2026-02-30 10:00")
     @example(text="yesterday 10:00")
     @example(text="2026-11-27 16:00")  # the arrival it has
+    @example(text="/0")  # a command no bot has, as a reply to the bot's question
     @given(text=answers)
     def one_answer(text: str) -> None:
         run(text)
@@ -327,6 +328,7 @@ async def test_any_comment_typed_while_scoring_is_taken_or_refused_without_a_tra
 
     @example(text="x" * 501)
     @example(text="\u200b")
+    @example(text="Fine\x00work")  # PostgreSQL text cannot hold a NUL
     @given(text=answers)
     def one_answer(text: str) -> None:
         run(text)
