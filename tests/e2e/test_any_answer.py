@@ -20,8 +20,7 @@ from typing import Any
 
 from hypothesis import example, given
 from hypothesis import strategies as st
-from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from bot import hearts
 from bot.notice import FIELDS
@@ -33,7 +32,7 @@ from storage import hearts as store
 from storage.models import Problem, VisitEvent
 from tests.e2e.conftest import Hotel
 from tests.e2e.reception import PASTED_EN, Reception, reception_hotel
-from tests.e2e.test_any_input import ANSWERS, app, drive, in_worker, words
+from tests.e2e.test_any_input import ANSWERS, all_rows, app, changed, drive, in_worker, words
 
 __all__ = ["app"]  # the running bot without Telegram's pace per group (test_any_input)
 
@@ -49,17 +48,6 @@ answers = st.one_of(
         ]
     ),
 )  # fmt: skip
-
-
-async def all_rows(runtime: Runtime) -> dict[str, list[str]]:
-    """Every row of every table: a refused answer adds, removes or changes none."""
-    found: dict[str, list[str]] = {}
-    async with runtime.sessions() as session:
-        for name, table in SQLModel.metadata.tables.items():
-            # SQLAlchemy's select of a table (SQLModel's would give its first column only).
-            rows = (await session.exec(sa_select(table))).all()
-            found[name] = sorted(repr(tuple(row)) for row in rows)
-    return found
 
 
 @dataclass
@@ -104,7 +92,10 @@ class Step:
         assert answered(), f"{text!r} from {user.first_name} got no answer"
         moved = await where_it_stands() != before_state
         if not moved:
-            assert await all_rows(self.runtime) == before_rows, f"refused {text!r} changed rows"
+            after_rows = await all_rows(self.runtime)
+            assert after_rows == before_rows, f"refused {text!r} changed rows: " + changed(
+                before_rows, after_rows
+            )
         return moved
 
 
