@@ -2,20 +2,24 @@
 
 `fit(text, Limit.MESSAGE)` for a message or an edit, `Limit.CAPTION` for a caption (both
 Telegram HTML), `Limit.ANSWER` for a button's answer (plain text). A text that must arrive
-whole (a long list) goes out with `reply_whole` instead: as a .txt document when too long.
+whole (a long list) goes out with `reply_whole` instead: as a .txt document when too long;
+a list with a last word and buttons (an overview to sign) is a `Listing`, sent with
+`reply_listing`: the whole when it fits a message, else a document and the last word.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InputFile, Message, Update
 
 from bot.limits import Limit, fit_html, fit_plain, html_length, visible
 
-__all__ = ["Limit", "fit", "plain", "reply_whole", "with_note"]
+__all__ = ["Limit", "Listing", "fit", "plain", "reply_listing", "reply_whole", "with_note"]
 
 
 def fit(text: str, limit: Limit = Limit.MESSAGE) -> str:
@@ -53,3 +57,41 @@ async def reply_whole(
     return await message.reply_document(
         document, caption=fit(caption, Limit.CAPTION), do_quote=False, **kwargs
     )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A long list between a title and a last word (counts, what to do, the buttons' line).
+
+    One message when the whole fits; else the list goes as a document and the screen, the
+    message that carries the buttons and is edited as things move, is the title and the
+    last word alone. Nobody scrolls through five messages to find a button."""
+
+    title: str
+    items: Sequence[str]
+    last: str
+
+    @property
+    def whole(self) -> str:
+        return "\n\n".join([self.title, *self.items, self.last])
+
+    @property
+    def fits(self) -> bool:
+        return html_length(self.whole) <= Limit.MESSAGE
+
+    @property
+    def screen(self) -> str:
+        """The text of the message with the buttons."""
+        return self.whole if self.fits else fit("\n\n".join([self.title, self.last]))
+
+
+async def reply_listing(
+    update: Update, listing: Listing, *, filename: str, caption: str, **kwargs: Any
+) -> Message:
+    """Send a listing (see `Listing`); returns the message with the buttons (`kwargs`)."""
+    message = update.effective_message
+    assert message is not None
+    if not listing.fits:
+        document = InputFile(visible(listing.whole).encode("utf-8"), filename=filename)
+        await message.reply_document(document, caption=fit(caption, Limit.CAPTION), do_quote=False)
+    return await message.reply_text(listing.screen, do_quote=False, **kwargs)

@@ -8,7 +8,6 @@ from telegram import Update
 
 from bot import hearts
 from bot.runtime import Runtime
-from bot.score_report import chunks
 from bot.when import WhenError, format_local, parse_arrival
 from handlers.base import (
     Caller,
@@ -24,7 +23,8 @@ from handlers.evaluation import (
     private_only,
     status_text,
 )
-from handlers.review import MESSAGE_LIMIT, counts, load_board
+from handlers.outgoing import reply_whole
+from handlers.review import counts, load_board
 from storage import hearts as store
 from storage import org
 
@@ -57,8 +57,12 @@ async def period_command(update: Update, context: Context) -> None:
         return
     words = list(context.args or [])
     if not words:
-        for text in await _periods_overview(rt, caller):
-            await reply(update, text)
+        await reply_whole(
+            update,
+            "\n\n".join(await _periods_overview(rt, caller)),
+            filename="periods.txt",
+            caption=caller.t("period.header"),
+        )
         return
     action = ACTIONS.get(words[0].lower())
     rest = words[1:]
@@ -177,4 +181,4 @@ async def _periods_overview(rt: Runtime, caller: Caller) -> list[str]:
     else:
         blocks.append(t("period.all_assigned"))
     blocks.append(t("period.usage"))
-    return chunks(blocks, MESSAGE_LIMIT)
+    return blocks

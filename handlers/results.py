@@ -36,7 +36,7 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
-from handlers.outgoing import Limit, fit
+from handlers.outgoing import Limit, fit, reply_whole
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -98,11 +98,6 @@ async def _send_photo(update: Update, png: bytes, caption: str) -> None:
         caption=fit(caption, Limit.CAPTION),
         do_quote=False,
     )
-
-
-async def _send_texts(update: Update, blocks: Sequence[str]) -> None:
-    for text in score_report.chunks(blocks):
-        await reply(update, text)
 
 
 # --- /myscore --------------------------------------------------------------------------------
@@ -427,7 +422,13 @@ async def scores_command(update: Update, context: Context) -> None:
         departments, caller.language, plain(caller.t("results.no_department"))
     )
     blocks = _report_blocks(caller, rt, period, reports, names, own=own, signer=signer or "—")
-    await _send_texts(update, blocks)
+    # A whole hotel's report arrives whole: as a document when it outgrows a message.
+    await reply_whole(
+        update,
+        "\n\n".join(blocks),
+        filename=f"scores-{period.key}.txt",
+        caption=caller.t("results.scores.title", period=_period(caller.t, period.key)),
+    )
     png = await asyncio.to_thread(_report_chart, caller, period, reports, departments)
     await _send_photo(
         update, png, caller.t("results.scores.title", period=_period(caller.t, period.key))

@@ -14,7 +14,6 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot import hearts
 from bot.runtime import Runtime
-from bot.score_report import chunks
 from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
@@ -38,8 +37,8 @@ from handlers.evaluation import (
     private_only,
     status_text,
 )
+from handlers.outgoing import Listing, reply_listing
 from handlers.review import (
-    MESSAGE_LIMIT,
     UNASSIGNED,
     WAITING,
     Board,
@@ -123,9 +122,10 @@ def sign_verdict(board: Board) -> tuple[bool, str | None]:
 
 def sign_screen(
     caller: Caller, board: Board, *, asking: bool = False
-) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The GM's overview, in as many messages as it takes; the last one carries the summary,
-    what stops a signature (or that nothing does) and the buttons."""
+) -> tuple[Listing, InlineKeyboardMarkup | None]:
+    """The GM's overview: each department's results, then the summary, what stops a
+    signature (or that nothing does) and the buttons. A hotel too big for one message gets
+    the departments as a document beside the summary (handlers.outgoing.Listing)."""
     t, toast = caller.t, caller.toast
     label = period_label(t, board.period.key)
     tally = counts(board.entries)
@@ -162,12 +162,12 @@ def sign_screen(
         markup = InlineKeyboardMarkup(
             [[button(toast("sign.button.sign", period=label), "hg", "ask", token)]]
         )
-    blocks = [
-        t("sign.title", period=label),
-        *(sign_section(caller, board, code, entries) for code, entries in board.grouped()),
-        "\n".join(summary),
-    ]
-    return chunks(blocks, MESSAGE_LIMIT), markup
+    listing = Listing(
+        title=t("sign.title", period=label),
+        items=[sign_section(caller, board, code, entries) for code, entries in board.grouped()],
+        last="\n".join(summary),
+    )
+    return listing, markup
 
 
 async def _period_to_sign(rt: Runtime) -> EvaluationPeriod:
@@ -199,9 +199,14 @@ async def sign_command(update: Update, context: Context) -> None:
         return
     board = await load_board(rt, period.key)
     assert board is not None
-    texts, markup = sign_screen(caller, board)
-    for index, part in enumerate(texts):
-        await reply(update, part, reply_markup=markup if index == len(texts) - 1 else None)
+    listing, markup = sign_screen(caller, board)
+    await reply_listing(
+        update,
+        listing,
+        filename=f"sign-{board.period.key}.txt",
+        caption=caller.t("sign.title", period=period_label(caller.t, board.period.key)),
+        reply_markup=markup,
+    )
 
 
 async def sign_button(update: Update, context: Context) -> None:
@@ -246,10 +251,12 @@ async def sign_button(update: Update, context: Context) -> None:
         else:
             _, reason = sign_verdict(board)
             toast = caller.toast(reason or hearts.SIGN_ALREADY_SIGNED)
-    texts, markup = sign_screen(caller, board, asking=asking)
+    listing, markup = sign_screen(caller, board, asking=asking)
     message = pressed_message(update)
     if message is not None:
-        await edit_quietly(context.bot, message.chat_id, message.message_id, texts[-1], markup)
+        await edit_quietly(
+            context.bot, message.chat_id, message.message_id, listing.screen, markup
+        )
     await query.answer(toast)
     if signed:
         await _tell_signed(context.bot, rt, caller, board)

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import select
 
 from bot import hearts
+from bot.roster import RosterRow
 from bot.runtime import Runtime
 from sandbox import Sandbox
 from storage import hearts as store
@@ -26,6 +27,7 @@ from storage.models import (
     EvaluationScore,
     Staff,
 )
+from storage.roster import import_roster
 from tests.e2e.conftest import eventually, seen
 from tests.e2e.evaluation import EvaluationHotel
 from tests.e2e.test_results import (
@@ -823,3 +825,60 @@ async def test_the_director_cannot_open_a_draft_through_a_forged_history_button(
     assert toast == seen(runtime, "en", "review.already.draft", name="Felix Head")
     await sandbox.wait_idle()
     assert len(ev.inbox("Diana")) == before
+
+
+async def test_a_hotel_too_big_for_one_message_gets_its_lists_as_documents_beside_the_buttons(
+    unsigned: EvaluationHotel, sandbox: Sandbox, runtime: Runtime
+) -> None:
+    """400 more people in housekeeping, not scored yet: the GM's overview and the admin's
+    /period outgrow a message. Each list arrives whole as a document; the GM's Sign button
+    is on one short message that is edited as he presses."""
+    ev = unsigned
+    rows = [
+        RosterRow(
+            line=line,
+            telegram_id=9000 + line,
+            username=None,
+            name=f"Extra Person {line:03}",
+            department="hk",
+            roles=("staff",),
+            # Hannah is behind with the even ones (the GM's overview lists each); nobody
+            # scores the odd ones yet (the admin's /period lists each).
+            reports_to="7002" if line % 2 == 0 else None,
+            language="en",
+        )
+        for line in range(2, 402)
+    ]
+    async with runtime.sessions() as session:
+        assert (await import_roster(session, rows=rows, now=runtime.clock())).errors == []
+    george = ev["George"]
+    before = len(ev.inbox("George"))
+    await sandbox.send_message(george, text=f"/sign {PERIOD}")
+    await sandbox.wait_idle()
+    document, screen = ev.inbox("George")[before:]
+    assert document["document"]["file_name"] == f"sign-{PERIOD}.txt"
+    listed = sandbox.file_bytes(document["document"]["file_id"]).decode()
+    assert "Extra Person 002" in listed
+    assert "Extra Person 400" in listed
+    assert "Extra Person" not in screen["text"]
+    assert screen["text"].startswith(seen(runtime, "zh", "sign.title", period="2026年11月"))
+    ask = next(d for d in data_of(screen) if d.startswith("hg:ask:"))
+    query = await sandbox.press_button(george, None, screen["message_id"], data=ask)
+    await sandbox.wait_callback_answer(query)
+    await sandbox.wait_idle()
+    asking = sandbox.message(george, screen["message_id"])
+    assert asking is not None
+    assert f"hg:yes:{TOKEN}" in data_of(asking)
+    assert "Extra Person" not in asking["text"]
+
+    admin = ev.admin
+    await sandbox.send_message(admin, text="/period")
+    await sandbox.wait_idle()
+    last = sandbox.messages(admin)[-1]
+    assert last["document"]["file_name"] == "periods.txt"
+    assert "Extra Person 401" in sandbox.file_bytes(last["document"]["file_id"]).decode()
+
+
+def data_of(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [str(b.get("callback_data", "")) for row in rows for b in row]
