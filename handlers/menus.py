@@ -25,8 +25,8 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # Telegram shows a group's administrators their own menu; bindings are theirs to make.
-GROUP_COMMANDS = ("start", "help", "language", "visits", "visit")
-GROUP_ADMIN_COMMANDS = ("start", "help", "language", "visits", "visit", "bind", "unbind")
+GROUP_COMMANDS = ("start", "help", "visits", "visit")
+GROUP_ADMIN_COMMANDS = ("start", "help", "visits", "visit", "bind", "unbind")
 # Until someone's own menu is set (their first private message), the menu shows what
 # anyone may use; a role's commands appear once the bot knows the person holds it.
 PRIVATE_COMMANDS = COMMANDS_FOR_EVERYONE

@@ -74,8 +74,10 @@ async def test_command_menus_are_published_per_scope_and_language(
     group_en = sandbox.commands({"type": "all_group_chats"}, "en")
     admins_en = sandbox.commands({"type": "all_chat_administrators"}, "en")
     assert {c["command"] for c in private_zh} >= {"start", "help", "language", "register"}
-    assert {c["command"] for c in group_en} == {"start", "help", "language", "visits", "visit"}
+    # A language is a person's own: set in private, so a group's menu does not offer it.
+    assert {c["command"] for c in group_en} == {"start", "help", "visits", "visit"}
     assert {"bind", "unbind"} <= {c["command"] for c in admins_en}
+    assert "language" not in {c["command"] for c in admins_en}
     assert next(c for c in private_zh if c["command"] == "help")["description"] == "查看可用功能"
 
 
