@@ -325,3 +325,48 @@ async def test_any_comment_typed_while_scoring_is_taken_or_refused_without_a_tra
         run(text)
 
     await drive(one_answer)
+
+
+# --- Steps that wait for a button: any text is pointed to the buttons, and changes nothing ----
+
+
+async def test_any_text_where_a_button_is_awaited_changes_nothing(
+    sandbox: Sandbox, evaluation: Any, runtime: Runtime, handler_errors: list[BaseException]
+) -> None:
+    """A heart's 1–5 (/score), a notice's summary (/vip), a department (/register)."""
+    step = Step(sandbox, runtime, handler_errors)
+    hannah, olivia = evaluation["Hannah"], evaluation["Olivia"]
+    listing = await evaluation.say("Hannah", "/score")
+    sue = evaluation.id_of("Sue")
+    pick = next(d for d in data_of(listing) if d.endswith(f":{sue}"))
+    await press(sandbox, hannah, None, listing["message_id"], pick)  # the first heart's 1–5
+    await sandbox.send_message(olivia, text=PASTED_EN)  # a notice's summary, with buttons
+    await sandbox.wait_for_message(olivia, predicate=lambda m: "ni:send" in data_of(m))
+    newcomer = evaluation.hotel.person(3300, "Nils New", language="en")
+    sandbox.chat(newcomer).started = True
+    await sandbox.send_message(newcomer, text="/register")
+    await sandbox.wait_for_message(newcomer)
+    await sandbox.send_message(newcomer, text="Nils New")
+    await sandbox.wait_for_message(newcomer, predicate=lambda m: bool(data_of(m)))
+    people = (hannah, olivia, newcomer)
+
+    async def nothing() -> None:
+        return None  # each of these steps moves by a press only: any change is a defect
+
+    async def one(who: int, text: str) -> None:
+        assert not await step.answer(people[who], None, text, where_it_stands=nothing)
+
+    run = in_worker(asyncio.get_running_loop(), one)
+
+    @example(who=0, text="4")
+    @example(who=1, text="Send")
+    @example(who=2, text="hk")
+    # Commands (a "/cancel" ends a conversation, as it should) are test_any_input's.
+    @given(
+        who=st.integers(0, len(people) - 1),
+        text=answers.filter(lambda text: not text.startswith("/")),
+    )
+    def one_answer(who: int, text: str) -> None:
+        run(who, text)
+
+    await drive(one_answer)
