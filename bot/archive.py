@@ -21,12 +21,16 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 
 from bot.sheets import excel_time, fill, label, sheet_names
+from bot.states import TaskStatus, VisitStatus
 
 Text = Callable[..., str]
 """`text(key, **params)`: the catalog text in the reader's language."""
 
-TASK_ICONS = {"done": "✅", "pending": "⏳", "cancelled": "❌"}
-VISIT_STATUSES = ("draft", "pending", "confirmed", "arrived", "completed", "cancelled")
+TASK_ICONS: dict[str, str] = {
+    TaskStatus.DONE: "✅",
+    TaskStatus.PENDING: "⏳",
+    TaskStatus.CANCELLED: "❌",
+}
 
 
 @dataclass(frozen=True)
@@ -121,11 +125,11 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def _visit_status(status: str, text: Text) -> str:
-    return text(f"archive.visit_status.{status}") if status in VISIT_STATUSES else status
+    return text(f"archive.visit_status.{VisitStatus(status)}")
 
 
 def _task_status(status: str, text: Text) -> str:
-    return text(f"archive.task_status.{status}") if status in TASK_ICONS else status
+    return text(f"archive.task_status.{TaskStatus(status)}")
 
 
 def archive_filename(archive: VisitArchive, *, zone: ZoneInfo) -> str:

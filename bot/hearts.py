@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from bot.limits import one_line
 from bot.org import Person
+from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
 
 HEARTS: tuple[str, ...] = (
     "confidence",
@@ -404,17 +405,7 @@ def change(current: float | None, previous: float | None) -> float | None:
 
 # --- the sign-off chain ----------------------------------------------------------------------
 
-DRAFT = "draft"
-SUBMITTED = "submitted"
-RETURNED = "returned"
-CONFIRMED = "confirmed"
-STATUSES: tuple[str, ...] = (DRAFT, SUBMITTED, RETURNED, CONFIRMED)
-
-PERIOD_OPEN = "open"
-PERIOD_CLOSED = "closed"
-PERIOD_SIGNED = "signed"
-PERIOD_STATUSES: tuple[str, ...] = (PERIOD_OPEN, PERIOD_CLOSED, PERIOD_SIGNED)
-UNSIGNED = (PERIOD_OPEN, PERIOD_CLOSED)
+# The states are bot.states.EvaluationStatus and PeriodStatus.
 
 SIGN_ALREADY_SIGNED = "hearts.sign.error.already_signed"
 SIGN_RETURNED = "hearts.sign.error.returned"
@@ -424,39 +415,39 @@ SIGN_NOTHING_CONFIRMED = "hearts.sign.error.nothing_confirmed"
 
 def can_start(period_status: str) -> bool:
     """New scoring (a first draft) only while the period is open."""
-    return period_status == PERIOD_OPEN
+    return period_status == PeriodStatus.OPEN
 
 
-def can_submit(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
+def can_submit(status: str, *, period_status: str = PeriodStatus.OPEN) -> bool:
     """A draft or a returned evaluation goes (back) to the director; once an admin closed
     the period, only a returned one, so that the director's return can still be answered."""
-    if period_status == PERIOD_OPEN:
-        return status in (DRAFT, RETURNED)
-    return period_status == PERIOD_CLOSED and status == RETURNED
+    if period_status == PeriodStatus.OPEN:
+        return status in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED)
+    return period_status == PeriodStatus.CLOSED and status == EvaluationStatus.RETURNED
 
 
-def can_return(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
-    return period_status in UNSIGNED and status == SUBMITTED
+def can_return(status: str, *, period_status: str = PeriodStatus.OPEN) -> bool:
+    return period_status in UNSIGNED_PERIODS and status == EvaluationStatus.SUBMITTED
 
 
-def can_confirm(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
-    return period_status in UNSIGNED and status == SUBMITTED
+def can_confirm(status: str, *, period_status: str = PeriodStatus.OPEN) -> bool:
+    return period_status in UNSIGNED_PERIODS and status == EvaluationStatus.SUBMITTED
 
 
-def can_edit(status: str, *, period_status: str = PERIOD_OPEN) -> bool:
+def can_edit(status: str, *, period_status: str = PeriodStatus.OPEN) -> bool:
     """The evaluator may change scores while the evaluation is theirs: draft or returned."""
     return can_submit(status, period_status=period_status)
 
 
 def can_sign(period_status: str, evaluation_statuses: Sequence[str]) -> tuple[bool, str | None]:
     """Whether the GM may sign the period, and if not, the catalog key saying why."""
-    if period_status not in UNSIGNED:
+    if period_status not in UNSIGNED_PERIODS:
         return False, SIGN_ALREADY_SIGNED
-    if RETURNED in evaluation_statuses:
+    if EvaluationStatus.RETURNED in evaluation_statuses:
         return False, SIGN_RETURNED
-    if SUBMITTED in evaluation_statuses:
+    if EvaluationStatus.SUBMITTED in evaluation_statuses:
         return False, SIGN_UNCONFIRMED
-    if CONFIRMED not in evaluation_statuses:
+    if EvaluationStatus.CONFIRMED not in evaluation_statuses:
         return False, SIGN_NOTHING_CONFIRMED
     return True, None
 

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from bot import hearts
 from bot.org import Person
 from bot.sheets import excel_time, fill, label, sheet_names
+from bot.states import EvaluationStatus
 
 Text = Callable[..., str]
 """`text(key, **params)`: the catalog text in the reader's language."""
@@ -345,7 +346,7 @@ def scores_workbook(
         ],
     )
 
-    status = label(text, f"evaluation.status.{hearts.CONFIRMED}")
+    status = label(text, f"evaluation.status.{EvaluationStatus.CONFIRMED}")
     for report, name in zip(reports, names[1:], strict=True):
         sheet = workbook.create_sheet(name)
         fill(

@@ -15,12 +15,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reception import task_mark
 from bot.runtime import Runtime
+from bot.states import TaskStatus, VisitStatus
 from bot.when import format_local
 from handlers import callbacks, sending
 from handlers.outgoing import fit
 from handlers.sending import Outcome
 from storage import org, visits
-from storage.models import TASK_DONE, VISIT_CONFIRMED, Visit
+from storage.models import Visit
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
     parking = next((task for task in tasks if task.key == "parking"), None)
     if parking is None:
         parking_text = t(language, "card.parking_none")
-    elif parking.status == TASK_DONE:
+    elif parking.status == TaskStatus.DONE:
         parking_text = t(language, "card.parking_done", name=names.get(parking.done_by or 0, "?"))
     else:
         parking_text = t(language, "card.parking_pending")
@@ -72,7 +73,7 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
     ]
     for task in tasks:
         mark = task_mark(
-            done=task.status == TASK_DONE,
+            done=task.status == TaskStatus.DONE,
             open_problems=counts.get(task.id, 0),
             escalated_level=task.escalated_level,
             remind_at=task.remind_at,
@@ -87,7 +88,7 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
         if task.id in item_progress:
             done, total = item_progress[task.id]
             line += f" ({done}/{total})"
-        if task.status == TASK_DONE:
+        if task.status == TaskStatus.DONE:
             done_at = task.done_at.astimezone(zone).strftime("%H:%M") if task.done_at else ""
             line += " — " + html.escape(f"{names.get(task.done_by or 0, '?')} {done_at}")
         elif task.claimed_by:
@@ -107,7 +108,7 @@ async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
 
 def card_keyboard(rt: Runtime, visit: Visit) -> InlineKeyboardMarkup | None:
     """🕒 to move the arrival, while the visit is confirmed; nothing once it is not."""
-    if visit.status != VISIT_CONFIRMED:
+    if visit.status != VisitStatus.CONFIRMED:
         return None
     label = rt.catalog.text(rt.settings.default_language, "card.change_arrival")
     data = callbacks.encode("card", "arr", visit.id)

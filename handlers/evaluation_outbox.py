@@ -20,21 +20,13 @@ from telegram import Bot
 from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
+from bot.states import EvaluationReminderKind, PeriodStatus
 from handlers.base import texts_for
 from handlers.evaluation import deadline_text, few_names, period_label
 from handlers.sending import Attempt, Outcome, backoff, send_once
 from storage import hearts as store
 from storage import org
-from storage.models import (
-    EVAL_LATE,
-    EVAL_REMIND,
-    EVAL_UNASSIGNED,
-    OUTBOX_EVALUATION,
-    PERIOD_OPEN,
-    PERIOD_SIGNED,
-    EvaluationPeriod,
-    EvaluationReminder,
-)
+from storage.models import OUTBOX_EVALUATION, EvaluationPeriod, EvaluationReminder
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +111,14 @@ async def _deliver(sender: _Sender, reminder: EvaluationReminder) -> None:
     rt = sender.rt
     async with rt.sessions() as session:
         period = await store.get_period(session, reminder.period_key)
-    if period is None or period.status == PERIOD_SIGNED:
+    if period is None or period.status == PeriodStatus.SIGNED:
         return
-    if reminder.kind == EVAL_REMIND:
-        if period.status == PERIOD_OPEN:
+    if reminder.kind == EvaluationReminderKind.REMIND:
+        if period.status == PeriodStatus.OPEN:
             await _remind_evaluators(sender, period)
-    elif reminder.kind == EVAL_LATE:
+    elif reminder.kind == EvaluationReminderKind.LATE:
         await _tell_director_who_is_late(sender, period)
-    elif reminder.kind == EVAL_UNASSIGNED:
+    elif reminder.kind == EvaluationReminderKind.UNASSIGNED:
         await _tell_admins_who_is_unassigned(sender, period)
 
 

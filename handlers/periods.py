@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.states import UNSIGNED_PERIODS, PeriodStatus
 from bot.when import WhenError, format_local, parse_arrival
 from handlers.base import (
     Caller,
@@ -103,7 +104,7 @@ async def period_command(update: Update, context: Context) -> None:
     if found_period is None:
         await reply(update, caller.t("evaluation.no_such_period", period=label))
         return
-    if found_period.status == hearts.PERIOD_SIGNED:
+    if found_period.status == PeriodStatus.SIGNED:
         await reply(update, caller.t("period.signed", period=label))
         return
     status = status_text(caller.t, found_period.status)
@@ -144,7 +145,7 @@ async def _periods_overview(rt: Runtime, caller: Caller) -> list[str]:
     t = caller.t
     await current_period(rt)
     async with rt.sessions() as session:
-        periods = await store.list_periods(session, statuses=hearts.UNSIGNED)
+        periods = await store.list_periods(session, statuses=UNSIGNED_PERIODS)
         people = await store.members(session)
         departments = {d.code: d for d in await org.list_departments(session)}
     blocks = [t("period.header")]

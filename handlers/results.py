@@ -19,6 +19,7 @@ from bot import charts, hearts, score_report
 from bot.limits import one_line
 from bot.runtime import Runtime
 from bot.score_report import SCOPE_ALL, Candidate, Result
+from bot.states import EvaluationStatus, PeriodStatus
 from bot.when import format_local
 from handlers.base import (
     Caller,
@@ -42,7 +43,7 @@ from storage import org
 from storage.hearts import Scored
 from storage.models import Department, EvaluationPeriod
 
-CONFIRMED = (hearts.CONFIRMED,)
+CONFIRMED = (EvaluationStatus.CONFIRMED,)
 
 
 # --- shared ----------------------------------------------------------------------------------
@@ -114,14 +115,14 @@ async def myscore_command(update: Update, context: Context) -> None:
     async with rt.sessions() as session:
         mine = await store.confirmed_of(session, staff_id) if staff_id is not None else []
         signed = {
-            p.key: p for p in await store.list_periods(session, statuses=(hearts.PERIOD_SIGNED,))
+            p.key: p for p in await store.list_periods(session, statuses=(PeriodStatus.SIGNED,))
         }
     if text:
         period = await period_from_args(rt, update, caller, text)
         if period is None:
             return
         label = _period(caller.t, period.key)
-        if period.status != hearts.PERIOD_SIGNED:
+        if period.status != PeriodStatus.SIGNED:
             await reply(update, caller.t("results.my.not_signed", period=label))
             return
         chosen = next((e for e in mine if e.period_key == period.key), None)
@@ -298,7 +299,7 @@ def _report_blocks(
     t = caller.t
     rules = store.rules_of(period)
     header = [t("results.scores.title", period=_period(t, period.key))]
-    if period.status == hearts.PERIOD_SIGNED and period.signed_at is not None:
+    if period.status == PeriodStatus.SIGNED and period.signed_at is not None:
         header.append(
             t(
                 "results.scores.signed",
@@ -478,7 +479,7 @@ async def _send_trend(
             max=most,
             average=score_report.two_places(result.average),
         )
-        if period.status != hearts.PERIOD_SIGNED:
+        if period.status != PeriodStatus.SIGNED:
             line += t("results.trend.unsigned")
         lines.append(line)
     await reply(update, "\n".join(lines))
@@ -527,7 +528,7 @@ async def trend_command(update: Update, context: Context) -> None:
             evaluations = [
                 e
                 for e in await store.confirmed_of(session, target)
-                if periods[e.period_key].status == hearts.PERIOD_SIGNED
+                if periods[e.period_key].status == PeriodStatus.SIGNED
             ]
         else:
             evaluations = await store.confirmed_of(

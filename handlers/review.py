@@ -34,6 +34,7 @@ from telegram.error import BadRequest
 from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import chunks
+from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
 from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
@@ -80,7 +81,7 @@ SHOWN_COMMENT = 160
 
 NOT_STARTED = "not_started"  # an evaluated person whose evaluator has not begun
 UNASSIGNED = "unassigned"  # an evaluated person nobody scores
-WAITING = (hearts.DRAFT, NOT_STARTED)  # "not yet submitted"
+WAITING = (EvaluationStatus.DRAFT, NOT_STARTED)  # "not yet submitted"
 
 # chat_data: which review messages the latest /review sent in this chat, so a press that
 # changes several of them (Confirm all, a return answered later) can redraw them all.
@@ -125,7 +126,7 @@ class Board:
 
     @property
     def signed(self) -> bool:
-        return self.period.status == hearts.PERIOD_SIGNED
+        return self.period.status == PeriodStatus.SIGNED
 
     def grouped(self) -> list[tuple[str | None, list[Entry]]]:
         """Entries by department (in the hotel's order, none last), by name within one."""
@@ -182,7 +183,7 @@ async def load_board(rt: Runtime, key: str) -> Board | None:
         )
         for i in items
     ]
-    if period.status != hearts.PERIOD_SIGNED:
+    if period.status != PeriodStatus.SIGNED:
         # Who still has no evaluation comes from today's org chart; once signed, a period
         # is what was scored in it.
         started = {i.evaluation.evaluee_id for i in items}
@@ -198,9 +199,9 @@ async def load_board(rt: Runtime, key: str) -> Board | None:
 def counts(entries: Sequence[Entry]) -> dict[str, int]:
     states = [entry.state for entry in entries]
     return {
-        "submitted": states.count(hearts.SUBMITTED),
-        "confirmed": states.count(hearts.CONFIRMED),
-        "returned": states.count(hearts.RETURNED),
+        "submitted": states.count(EvaluationStatus.SUBMITTED),
+        "confirmed": states.count(EvaluationStatus.CONFIRMED),
+        "returned": states.count(EvaluationStatus.RETURNED),
         "waiting": sum(states.count(state) for state in WAITING),
         "unassigned": states.count(UNASSIGNED),
     }
@@ -249,7 +250,7 @@ def person_block(t: Texts, board: Board, entry: Entry) -> str:
     if entry.evaluator_id is not None:
         lines.append(t("review.by", evaluator=board.name(entry.evaluator_id)))
     item = entry.item
-    if item is not None and entry.state != hearts.DRAFT:
+    if item is not None and entry.state != EvaluationStatus.DRAFT:
         rules = board.rules
         scores = _scores_line(t, item, rules)
         if scores:
@@ -270,7 +271,7 @@ def person_block(t: Texts, board: Board, entry: Entry) -> str:
             lines.append(
                 t("review.overall", comment=clip(item.evaluation.overall_comment, SHOWN_COMMENT))
             )
-        if entry.state == hearts.RETURNED and item.evaluation.return_reason:
+        if entry.state == EvaluationStatus.RETURNED and item.evaluation.return_reason:
             lines.append(
                 t("review.reason", reason=clip(item.evaluation.return_reason, SHOWN_COMMENT))
             )
@@ -278,11 +279,11 @@ def person_block(t: Texts, board: Board, entry: Entry) -> str:
 
 
 def _person_buttons(caller: Caller, board: Board, entry: Entry) -> list[InlineKeyboardButton]:
-    if entry.item is None or entry.state == hearts.DRAFT:
+    if entry.item is None or entry.state == EvaluationStatus.DRAFT:
         return []
     evaluation_id = entry.item.id
     history = button(caller.toast("review.button.history"), "hr", "hist", evaluation_id)
-    if entry.state != hearts.SUBMITTED or board.signed:
+    if entry.state != EvaluationStatus.SUBMITTED or board.signed:
         return [
             button(
                 caller.toast("review.button.history_of", name=entry.name),
@@ -394,7 +395,7 @@ def shown_digest(board: Board) -> str:
     shown = sorted(
         f"{entry.item.id}@{entry.item.evaluation.submitted_at}"
         for entry in board.entries
-        if entry.state == hearts.SUBMITTED and entry.item is not None
+        if entry.state == EvaluationStatus.SUBMITTED and entry.item is not None
     )
     return f"{zlib.crc32(';'.join(shown).encode()):08x}"
 
@@ -402,8 +403,10 @@ def shown_digest(board: Board) -> str:
 async def _default_review_period(rt: Runtime) -> EvaluationPeriod:
     """The oldest unsigned period with something submitted, else this month's."""
     async with rt.sessions() as session:
-        for period in await store.list_periods(session, statuses=hearts.UNSIGNED):
-            if await store.evaluations_in(session, period.key, statuses=(hearts.SUBMITTED,)):
+        for period in await store.list_periods(session, statuses=UNSIGNED_PERIODS):
+            if await store.evaluations_in(
+                session, period.key, statuses=(EvaluationStatus.SUBMITTED,)
+            ):
                 return period
     return await current_period(rt)
 
@@ -512,7 +515,7 @@ async def review_button(update: Update, context: Context) -> None:
     board = await load_board(rt, evaluation.period_key)
     assert board is not None
     if data.action == "hist":
-        if evaluation.status == hearts.DRAFT:
+        if evaluation.status == EvaluationStatus.DRAFT:
             # A draft is still its evaluator's: the overview never shows its scores either.
             entry = board.entry_of(evaluation_id)
             name = entry.name if entry is not None else "—"

@@ -39,6 +39,7 @@ from telegram.error import BadRequest
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
 from handlers import callbacks, common
 from handlers.base import (
     Caller,
@@ -75,8 +76,8 @@ PAGE_SIZE = 8
 MAX_COMMENT = 500
 SUMMARY_COMMENT = 200
 COMMENT_WAITS = timedelta(hours=12)  # how long typed text still answers a comment question
-MARKS = {hearts.DRAFT: "✎ ", hearts.RETURNED: "↩ "}
-DONE = (hearts.SUBMITTED, hearts.CONFIRMED)
+MARKS: dict[str, str] = {EvaluationStatus.DRAFT: "✎ ", EvaluationStatus.RETURNED: "↩ "}
+DONE = (EvaluationStatus.SUBMITTED, EvaluationStatus.CONFIRMED)
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
@@ -93,7 +94,7 @@ class Entry:
 
     @property
     def returned(self) -> bool:
-        return self.evaluation is not None and self.evaluation.status == hearts.RETURNED
+        return self.evaluation is not None and self.evaluation.status == EvaluationStatus.RETURNED
 
 
 def to_score(
@@ -180,14 +181,14 @@ def _list_screen(caller: Caller, rt: Runtime, view: ListView, staff_id: int, pag
     if not entries:
         if not own and not hearts.evaluees_of(staff_id, view.members):
             return caller.t("score.nobody"), None
-        if to_score(staff_id, view.members, view.evaluations, hearts.PERIOD_OPEN):
+        if to_score(staff_id, view.members, view.evaluations, PeriodStatus.OPEN):
             return caller.t("score.closed", period=label), None
         return (
             caller.t(
                 "score.all_done",
                 period=label,
-                submitted=sum(e.status == hearts.SUBMITTED for e in own),
-                confirmed=sum(e.status == hearts.CONFIRMED for e in own),
+                submitted=sum(e.status == EvaluationStatus.SUBMITTED for e in own),
+                confirmed=sum(e.status == EvaluationStatus.CONFIRMED for e in own),
             ),
             None,
         )
@@ -259,7 +260,7 @@ def _so_far(caller: Caller, draft: Draft) -> str:
 def _summary_text(caller: Caller, draft: Draft) -> str:
     parts = [_header(caller, draft, None)]
     evaluation = draft.evaluation
-    if evaluation.status == hearts.RETURNED:
+    if evaluation.status == EvaluationStatus.RETURNED:
         parts.append(caller.t("score.return_reason", reason=evaluation.return_reason or "—"))
     # Seven comments of 500 characters and a reason would not fit in one message (4,096):
     # the summary shows their start; each was read in full when it was typed.
@@ -405,13 +406,13 @@ def refusal(evaluation: Evaluation, period: EvaluationPeriod, staff_id: int) -> 
     """Why `staff_id` may not change this evaluation now (a catalog key), or None."""
     if evaluation.evaluator_id != staff_id:
         return "score.not_yours"
-    if period.status == hearts.PERIOD_SIGNED:
+    if period.status == PeriodStatus.SIGNED:
         return "score.refused.signed"
     if hearts.can_edit(evaluation.status, period_status=period.status):
         return None
-    if evaluation.status == hearts.SUBMITTED:
+    if evaluation.status == EvaluationStatus.SUBMITTED:
         return "score.refused.submitted"
-    if evaluation.status == hearts.CONFIRMED:
+    if evaluation.status == EvaluationStatus.CONFIRMED:
         return "score.refused.confirmed"
     return "score.refused.closed"
 
@@ -437,7 +438,7 @@ async def _first_period(rt: Runtime, staff_id: int) -> EvaluationPeriod:
     """The oldest unsigned period where the caller still has someone to score, else this
     month's: a returned evaluation from last month is not forgotten once a new month opens."""
     async with rt.sessions() as session:
-        for period in await store.list_periods(session, statuses=hearts.UNSIGNED):
+        for period in await store.list_periods(session, statuses=UNSIGNED_PERIODS):
             members = await store.members(session, period=period)
             evaluations = await store.evaluations_in(session, period.key)
             if to_score(staff_id, members, evaluations, period.status):
@@ -465,7 +466,7 @@ async def score_command(update: Update, context: Context) -> None:
             return  # period_from_args said why
     else:
         period = await _first_period(rt, staff_id)
-    if period.status == hearts.PERIOD_SIGNED:
+    if period.status == PeriodStatus.SIGNED:
         await reply(update, caller.t("score.signed", period=period_label(caller.t, period.key)))
         return
     text, markup = _list_screen(caller, rt, await _list_view(rt, caller, period), staff_id, 0)
@@ -497,7 +498,7 @@ async def _page(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
         period = await store.get_period(session, key) if key else None
     if period is None or page is None:
         return Outcome(caller.toast("common.stale_button"))
-    if period.status == hearts.PERIOD_SIGNED:
+    if period.status == PeriodStatus.SIGNED:
         return Outcome(caller.toast("score.refused.signed"))
     view = await _list_view(rt, caller, period)
     return Outcome(screen=_list_screen(caller, rt, view, staff_id, page))
@@ -520,7 +521,7 @@ async def _pick(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Call
             evaluee = next((m for m in members if m.staff_id == evaluee_id), None)
             if evaluee is None or not hearts.can_score(staff_id, evaluee, members):
                 return Outcome(caller.toast("score.not_yours"))
-            if period.status == hearts.PERIOD_SIGNED:
+            if period.status == PeriodStatus.SIGNED:
                 return Outcome(caller.toast("score.refused.signed"))
             if not hearts.can_start(period.status):
                 return Outcome(caller.toast("score.refused.closed"))
@@ -772,7 +773,7 @@ async def _submit(rt: Runtime, caller: Caller, staff_id: int, data: callbacks.Ca
         return Outcome(
             caller.toast("score.incomplete_toast"), _step_screen(caller, moved, note=note)
         )
-    resubmission = evaluation.status == hearts.RETURNED
+    resubmission = evaluation.status == EvaluationStatus.RETURNED
     async with rt.sessions() as session:
         submitted = await store.submit(
             session, evaluation_id, by=staff_id, now=rt.clock(), period_status=period.status
@@ -795,7 +796,7 @@ async def _director_notices(
     """For each active director: this evaluator has now submitted everyone, or a returned
     evaluation came back. Nothing while people are still left."""
     own = [e for e in view.evaluations if e.evaluator_id == staff_id]
-    finished = not to_score(staff_id, view.members, view.evaluations, hearts.PERIOD_OPEN)
+    finished = not to_score(staff_id, view.members, view.evaluations, PeriodStatus.OPEN)
     if not resubmission and not finished:
         return []
     evaluator = caller.view.staff.name if caller.view else caller.user.full_name

@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.states import UNSIGNED_PERIODS, EvaluationStatus
 from bot.when import format_local
 from handlers import callbacks
 from handlers.base import (
@@ -69,7 +70,7 @@ def sign_section(caller: Caller, board: Board, code: str | None, entries: Sequen
     rules = board.rules
     lines = [t("sign.department", department=board.department_name(code, caller.language))]
     for entry in entries:
-        if entry.state == hearts.CONFIRMED and entry.item is not None:
+        if entry.state == EvaluationStatus.CONFIRMED and entry.item is not None:
             scores = entry.item.scores
             lines.append(
                 t(
@@ -97,14 +98,14 @@ def sign_section(caller: Caller, board: Board, code: str | None, entries: Sequen
         _listed(
             t,
             "sign.missing.submitted",
-            [t("sign.name", name=e.name) for e in named(hearts.SUBMITTED)],
+            [t("sign.name", name=e.name) for e in named(EvaluationStatus.SUBMITTED)],
         ),
         _listed(
             t,
             "sign.missing.returned",
             [
                 t("sign.with_evaluator", name=e.name, evaluator=board.name(e.evaluator_id))
-                for e in named(hearts.RETURNED)
+                for e in named(EvaluationStatus.RETURNED)
             ],
         ),
         _listed(
@@ -174,8 +175,10 @@ async def _period_to_sign(rt: Runtime) -> EvaluationPeriod:
     """The oldest unsigned period with a confirmed result; a month nobody scored (which can
     never be signed) does not hold the GM's default there for ever. Else this month."""
     async with rt.sessions() as session:
-        for period in await store.list_periods(session, statuses=hearts.UNSIGNED):
-            if await store.evaluations_in(session, period.key, statuses=(hearts.CONFIRMED,)):
+        for period in await store.list_periods(session, statuses=UNSIGNED_PERIODS):
+            if await store.evaluations_in(
+                session, period.key, statuses=(EvaluationStatus.CONFIRMED,)
+            ):
                 return period
     return await current_period(rt)
 
@@ -266,7 +269,9 @@ async def _tell_signed(bot: Bot, rt: Runtime, caller: Caller, board: Board) -> N
     """Each confirmed evaluee: their result is ready in /myscore (no score here: a private
     chat can be read over a shoulder, and /myscore is where results are shown). The
     director(s): the period is signed."""
-    confirmed = [e for e in board.entries if e.item is not None and e.state == hearts.CONFIRMED]
+    confirmed = [
+        e for e in board.entries if e.item is not None and e.state == EvaluationStatus.CONFIRMED
+    ]
     async with rt.sessions() as session:
         evaluees = [await org.view(session, e.staff_id) for e in confirmed]
         directors = [

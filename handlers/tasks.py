@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
+from bot.states import TaskStatus
 from bot.when import format_local
 from handlers import callbacks, delivery, sending
 from handlers.base import (
@@ -37,15 +38,7 @@ from handlers.outgoing import fit, with_note
 from handlers.prompts import ask_for_reply
 from handlers.sending import Attempt, Outcome
 from storage import org, visits
-from storage.models import (
-    OUTBOX_VISIT,
-    TASK_DONE,
-    ChatBinding,
-    Reminder,
-    TaskCheckItem,
-    Visit,
-    VisitTask,
-)
+from storage.models import OUTBOX_VISIT, ChatBinding, Reminder, TaskCheckItem, Visit, VisitTask
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +69,7 @@ async def task_text(
             await org.get_department(session, code) for code in task.departments.split(",")
         ]
     lines = [header]
-    if task.urgent and task.status != TASK_DONE:
+    if task.urgent and task.status != TaskStatus.DONE:
         lines.append(t(language, "task.urgent"))
     lines.append(f"<b>{html.escape(task.title_in(language))}</b>")
     lines.append(t(language, "task.for", guest=guest_line(visit), visit=visit.id))
@@ -112,7 +105,7 @@ async def task_text(
         label = item.label_in(language)
         who = f" — {html.escape(names.get(item.done_by or 0, ''))}" if item.done_at else ""
         lines.append(f"{mark} {html.escape(label)}{who}")
-    if task.status == TASK_DONE:
+    if task.status == TaskStatus.DONE:
         lines.append(
             t(
                 language,
@@ -133,7 +126,7 @@ def task_keyboard(
     problem = InlineKeyboardButton(
         t(language, "task.button.problem"), callback_data=callbacks.encode("t", "prob", task.id)
     )
-    if task.status == TASK_DONE:
+    if task.status == TaskStatus.DONE:
         return InlineKeyboardMarkup([[problem]])
     rows = []
     for item in items:

@@ -55,6 +55,7 @@ from bot.notice import (
 from bot.org import can_announce_vip, can_cross_check
 from bot.reception import plan_visit
 from bot.runtime import Runtime
+from bot.states import VisitStatus
 from bot.when import format_local
 from handlers import callbacks, delivery, sending
 from handlers.base import (
@@ -75,7 +76,7 @@ from handlers.prompts import ask_for_reply
 from handlers.sending import Outcome
 from storage import drafts, org, visits
 from storage.drafts import Draft
-from storage.models import DRAFT_VIP, VISIT_AWAITING_CHECK, VISIT_RETURNED, Visit
+from storage.models import DRAFT_VIP, Visit
 
 log = logging.getLogger(__name__)
 
@@ -453,7 +454,11 @@ async def vip_correct(update: Update, context: Context) -> None:
     visit_id = data.int_arg(0) if data else None
     async with rt.sessions() as session:
         visit = await visits.get_visit(session, visit_id) if visit_id else None
-    if visit is None or visit.status != VISIT_RETURNED or visit.announced_by != caller.staff_id:
+    if (
+        visit is None
+        or visit.status != VisitStatus.RETURNED
+        or visit.announced_by != caller.staff_id
+    ):
         await query.answer(caller.toast("common.stale_button"))
         return
     await query.answer()
@@ -554,7 +559,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
         visit = await visits.get_visit(session, visit_id)
     if (
         visit is None
-        or visit.status != VISIT_AWAITING_CHECK
+        or visit.status != VisitStatus.AWAITING_CHECK
         or revision != await _revision(rt, visit_id)
     ):
         await query.answer(caller.toast("vip.check_already"))

@@ -24,6 +24,7 @@ from bot.org import can_cross_check, can_manage_visit
 from bot.playbook import TaskTemplate
 from bot.reception import decode_escalation, plan_task
 from bot.runtime import Runtime
+from bot.states import OPEN_VISIT_STATUSES, TaskStatus, VisitStatus
 from bot.when import WhenError, format_local, parse_arrival
 from handlers import callbacks, cards, delivery, results
 from handlers.base import (
@@ -43,21 +44,17 @@ from handlers.base import (
 from handlers.outgoing import Limit, fit, reply_whole
 from handlers.prompts import ask_for_reply
 from storage import org, visits
-from storage.models import (
-    OPEN_VISIT_STATUSES,
-    TASK_PENDING,
-    VISIT_ARRIVED,
-    VISIT_CANCELLED,
-    VISIT_COMPLETED,
-    VISIT_CONFIRMED,
-    Visit,
-    VisitTask,
-)
+from storage.models import Visit, VisitTask
 
 # Visits a group, or any member of staff, may hear about: confirmed ones. A notice still
 # being checked, and a visit's archive, are for CS, the duty manager and management.
-SHOWN_IN_GROUPS = (VISIT_CONFIRMED, VISIT_ARRIVED)
-SHOWN_TO_STAFF = (VISIT_CONFIRMED, VISIT_ARRIVED, VISIT_COMPLETED, VISIT_CANCELLED)
+SHOWN_IN_GROUPS = (VisitStatus.CONFIRMED, VisitStatus.ARRIVED)
+SHOWN_TO_STAFF = (
+    VisitStatus.CONFIRMED,
+    VisitStatus.ARRIVED,
+    VisitStatus.COMPLETED,
+    VisitStatus.CANCELLED,
+)
 
 
 def sees_everything(caller: Caller, visit: Visit | None = None) -> bool:
@@ -142,7 +139,7 @@ async def visit_command(update: Update, context: Context) -> None:
     if visit is None:
         return
     await reply(update, await cards.card_text(rt, visit, now=rt.clock()))
-    closed = visit.status in (VISIT_COMPLETED, VISIT_CANCELLED)
+    closed = visit.status in (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
     if closed and is_private(update) and sees_everything(caller, visit):
         await _send_archive(update, rt, caller, visit)
 
@@ -218,7 +215,7 @@ async def card_arrival_button(update: Update, context: Context) -> None:
     if not can_manage_visit(caller.person, announced_by_them=mine):
         await query.answer(caller.toast("visit.manage_not_allowed"), show_alert=True)
         return
-    if visit.status != VISIT_CONFIRMED:
+    if visit.status != VisitStatus.CONFIRMED:
         await query.answer(caller.toast("visit.arrival_not_open", visit=visit.id))
         return
     await query.answer()
@@ -273,7 +270,7 @@ async def move_arrival(
     ):
         await reply(update, caller.t("visit.manage_not_allowed"))
         return
-    if visit.status != VISIT_CONFIRMED:
+    if visit.status != VisitStatus.CONFIRMED:
         await reply(update, caller.t("visit.arrival_not_open", visit=visit.id))
         return
     now = rt.clock()
@@ -298,7 +295,7 @@ async def move_arrival(
             ),
         )
         for task in tasks
-        if task.status == TASK_PENDING and task.anchor == "arrival"
+        if task.status == TaskStatus.PENDING and task.anchor == "arrival"
     ]
     old_arrival = visit.arrival_at
     async with rt.sessions() as session:
@@ -371,9 +368,9 @@ def _close_refusal(caller: Caller, visit: Visit, *, cancelled: bool) -> str | No
         return caller.t("visit.manage_not_allowed")
     if not cancelled and not can_cross_check(caller.person):
         return caller.t("visit.complete_not_allowed")
-    if visit.status in (VISIT_COMPLETED, VISIT_CANCELLED):
+    if visit.status in (VisitStatus.COMPLETED, VisitStatus.CANCELLED):
         return caller.t("visit.already_closed", visit=visit.id)
-    if not cancelled and visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
+    if not cancelled and visit.status not in (VisitStatus.CONFIRMED, VisitStatus.ARRIVED):
         # Only a reception that took place is archived; a notice is withdrawn instead.
         return caller.t("visit.complete_not_confirmed", visit=visit.id)
     return None
@@ -452,7 +449,7 @@ async def _close(
         if not cancelled:
             # Closing the reception is the archive task itself.
             for task in tasks:
-                if task.anchor == "departure" and task.status == TASK_PENDING:
+                if task.anchor == "departure" and task.status == TaskStatus.PENDING:
                     await visits.complete_task(
                         session, task_id=task.id or 0, by=caller.staff_id, now=now
                     )
@@ -633,7 +630,7 @@ async def export_command(update: Update, context: Context) -> None:
     async with rt.sessions() as session:
         found = await visits.list_visits(
             session,
-            statuses=(*OPEN_VISIT_STATUSES, VISIT_COMPLETED, VISIT_CANCELLED),
+            statuses=(*OPEN_VISIT_STATUSES, VisitStatus.COMPLETED, VisitStatus.CANCELLED),
             arriving_from=start,
             arriving_before=end,
         )

@@ -19,21 +19,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import hearts
+from bot.states import EvaluationReminderKind, OutboxState, PeriodStatus
 from storage import outbox
 from storage.models import (
-    EVAL_LATE,
-    EVAL_REMIND,
-    EVAL_UNASSIGNED,
     EVALUATION_CONFIRMED,
     EVALUATION_DRAFT,
     EVALUATION_RETURNED,
     EVALUATION_SUBMITTED,
     OUTBOX_EVALUATION,
-    PERIOD_CLOSED,
-    PERIOD_OPEN,
-    PERIOD_SIGNED,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
     STATUS_ACTIVE,
     STATUS_INACTIVE,
     Evaluation,
@@ -146,7 +139,9 @@ async def open_period(
     tell_admins_at = hearts.scoring_starts(key, zone)
     if tell_admins_at > now:
         session.add(
-            EvaluationReminder(period_key=key, kind=EVAL_UNASSIGNED, due_at=tell_admins_at)
+            EvaluationReminder(
+                period_key=key, kind=EvaluationReminderKind.UNASSIGNED, due_at=tell_admins_at
+            )
         )
     _add_deadline_reminders(session, period, now)
     await session.commit()
@@ -163,9 +158,9 @@ def _add_deadline_reminders(
     reminders = [at for at in hearts.reminder_times(deadline) if at > now]
     if not reminders and deadline > now:
         reminders = [now]
-    planned = [(EVAL_REMIND, level, at) for level, at in enumerate(reminders)]
+    planned = [(EvaluationReminderKind.REMIND, level, at) for level, at in enumerate(reminders)]
     if deadline > now:
-        planned.append((EVAL_LATE, 0, deadline))
+        planned.append((EvaluationReminderKind.LATE, 0, deadline))
     for kind, level, at in planned:
         session.add(
             EvaluationReminder(
@@ -184,10 +179,12 @@ async def _replan(session: AsyncSession, period: EvaluationPeriod, now: datetime
         update(EvaluationReminder)
         .where(
             col(EvaluationReminder.period_key) == period.key,
-            col(EvaluationReminder.kind).in_((EVAL_REMIND, EVAL_LATE)),
-            col(EvaluationReminder.state) == REMINDER_PENDING,
+            col(EvaluationReminder.kind).in_(
+                (EvaluationReminderKind.REMIND, EvaluationReminderKind.LATE)
+            ),
+            col(EvaluationReminder.state) == OutboxState.PENDING,
         )
-        .values(state=REMINDER_CANCELLED)
+        .values(state=OutboxState.CANCELLED)
     )
     period.deadline_version += 1
     session.add(period)
@@ -199,7 +196,7 @@ async def set_deadline(
 ) -> EvaluationPeriod | None:
     """Move an unsigned period's deadline and re-plan its reminders; None if it is signed."""
     period = await session.get(EvaluationPeriod, key)
-    if period is None or period.status == PERIOD_SIGNED:
+    if period is None or period.status == PeriodStatus.SIGNED:
         return None
     period.deadline_at = deadline
     await _replan(session, period, now)
@@ -211,8 +208,8 @@ async def close_period(session: AsyncSession, key: str, *, by: int | None, now: 
     """Stop new scoring in an open period; False if it was not open."""
     outcome = await session.exec(
         update(EvaluationPeriod)
-        .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PERIOD_OPEN)
-        .values(status=PERIOD_CLOSED, closed_by=by, closed_at=now)
+        .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PeriodStatus.OPEN)
+        .values(status=PeriodStatus.CLOSED, closed_by=by, closed_at=now)
     )
     await session.commit()
     return outcome.rowcount == 1
@@ -223,8 +220,10 @@ async def reopen_period(session: AsyncSession, key: str, *, now: datetime) -> bo
     again, since those that fell due while it was closed went to nobody."""
     outcome = await session.exec(
         update(EvaluationPeriod)
-        .where(col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PERIOD_CLOSED)
-        .values(status=PERIOD_OPEN, closed_by=None, closed_at=None)
+        .where(
+            col(EvaluationPeriod.key) == key, col(EvaluationPeriod.status) == PeriodStatus.CLOSED
+        )
+        .values(status=PeriodStatus.OPEN, closed_by=None, closed_at=None)
     )
     if outcome.rowcount != 1:
         await session.rollback()
@@ -259,11 +258,11 @@ async def sign_period(session: AsyncSession, key: str, *, by: int, now: datetime
         update(EvaluationPeriod)
         .where(
             col(EvaluationPeriod.key) == key,
-            col(EvaluationPeriod.status).in_((PERIOD_OPEN, PERIOD_CLOSED)),
+            col(EvaluationPeriod.status).in_((PeriodStatus.OPEN, PeriodStatus.CLOSED)),
             ~in_period(EVALUATION_SUBMITTED, EVALUATION_RETURNED),
             in_period(EVALUATION_CONFIRMED),
         )
-        .values(status=PERIOD_SIGNED, signed_by=by, signed_at=now)
+        .values(status=PeriodStatus.SIGNED, signed_by=by, signed_at=now)
     )
     if outcome.rowcount != 1:
         await session.rollback()
@@ -273,9 +272,9 @@ async def sign_period(session: AsyncSession, key: str, *, by: int, now: datetime
         update(EvaluationReminder)
         .where(
             col(EvaluationReminder.period_key) == key,
-            col(EvaluationReminder.state) == REMINDER_PENDING,
+            col(EvaluationReminder.state) == OutboxState.PENDING,
         )
-        .values(state=REMINDER_CANCELLED)
+        .values(state=OutboxState.CANCELLED)
     )
     for evaluation in await evaluations_in(session, key, statuses=(EVALUATION_CONFIRMED,)):
         session.add(_event(evaluation.id or 0, "signed", by, now))
@@ -408,7 +407,7 @@ async def _move(
     from_statuses: Sequence[str],
     now: datetime,
     by_evaluator: bool = True,
-    period_in: Sequence[str] = (PERIOD_OPEN, PERIOD_CLOSED),
+    period_in: Sequence[str] = (PeriodStatus.OPEN, PeriodStatus.CLOSED),
     **values: object,
 ) -> bool:
     """One conditional update of an evaluation; True when it was in the expected state,

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.states import OutboxState, PeriodStatus, TaskStatus, VisitStatus
+
 # --- Organisation: departments -------------------------------------------------------------
 
 
@@ -96,23 +98,14 @@ class StaffRole(SQLModel, table=True):
 
 # --- VIP receptions: the visit ------------------------------------------------------------------
 
-# A visit's life: announced and waiting for the duty manager / CS cross-check, sent back to
-# its announcer with a reason, confirmed (its tasks exist), the guest arrived, archived, or
-# called off.
-VISIT_AWAITING_CHECK = "awaiting_check"
-VISIT_RETURNED = "returned"
-VISIT_CONFIRMED = "confirmed"
-VISIT_ARRIVED = "arrived"
-VISIT_COMPLETED = "completed"
-VISIT_CANCELLED = "cancelled"
-OPEN_VISIT_STATUSES = (VISIT_AWAITING_CHECK, VISIT_RETURNED, VISIT_CONFIRMED, VISIT_ARRIVED)
+# Every `status`, `state` and `kind` below holds a member of a bot.states StrEnum.
 
 
 class Visit(SQLModel, table=True):
     """One VIP reception notice (贵宾接待通知单) and where it stands."""
 
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(default=VISIT_AWAITING_CHECK, max_length=16, index=True)
+    status: str = Field(default=VisitStatus.AWAITING_CHECK, max_length=16, index=True)
     guest: str = Field(default="", max_length=128)
     company: str = Field(default="", max_length=128)
     group_name: str = Field(default="", max_length=128)
@@ -149,10 +142,6 @@ class Visit(SQLModel, table=True):
 
 # --- VIP receptions: tasks, their checklists and the messages that carry their buttons -------
 
-TASK_PENDING = "pending"
-TASK_DONE = "done"
-TASK_CANCELLED = "cancelled"
-
 
 class VisitTask(SQLModel, table=True):
     """A playbook task made concrete for one visit; texts are copied so history never moves."""
@@ -180,7 +169,7 @@ class VisitTask(SQLModel, table=True):
     due_at: datetime | None = None
     urgent: bool = False
     is_arrival: bool = False
-    status: str = Field(default=TASK_PENDING, max_length=16)
+    status: str = Field(default=TaskStatus.PENDING, max_length=16)
     claimed_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
     claimed_at: datetime | None = None
     done_by: int | None = Field(default=None, sa_column=Column(ForeignKey("staff.id")))
@@ -279,14 +268,6 @@ class ProblemNotice(SQLModel, table=True):
 
 # --- Outbox: every timed message is a row, sent exactly once --------------------------------
 
-REMINDER_PENDING = "pending"
-REMINDER_SENDING = "sending"  # claimed by a sender; one that stops is resumed after a lease
-REMINDER_SENT = "sent"
-REMINDER_CANCELLED = "cancelled"
-# Rows a stopped sender left before migration 0004. Since then its row is resumed, and only
-# the one call under way is "maybe" (an OutboxSend): never resent, CS is told.
-REMINDER_UNCERTAIN = "uncertain"
-
 
 class Reminder(SQLModel, table=True):
     """A message due at a time: a task's reminder or one level of its escalation."""
@@ -304,7 +285,7 @@ class Reminder(SQLModel, table=True):
     level: int = 0
     version: int = 0
     due_at: datetime = Field(index=True)
-    state: str = Field(default=REMINDER_PENDING, max_length=16, index=True)
+    state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     late: bool = False
@@ -402,10 +383,6 @@ class ConversationDraft(SQLModel, table=True):
 
 # --- Six-hearts evaluation: periods, evaluations, their history and reminders --------------
 
-PERIOD_OPEN = "open"
-PERIOD_CLOSED = "closed"
-PERIOD_SIGNED = "signed"
-
 
 class EvaluationPeriod(SQLModel, table=True):
     """One month of evaluation. Its rules are copied in when it opens, so a later change of
@@ -414,7 +391,7 @@ class EvaluationPeriod(SQLModel, table=True):
     __tablename__ = "evaluation_period"
 
     key: str = Field(primary_key=True, max_length=7)  # "2026-11"
-    status: str = Field(default=PERIOD_OPEN, max_length=16, index=True)
+    status: str = Field(default=PeriodStatus.OPEN, max_length=16, index=True)
     starts_at: datetime
     ends_at: datetime
     deadline_at: datetime
@@ -497,11 +474,6 @@ class EvaluationEvent(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-EVAL_REMIND = "remind"  # to evaluators with people still unscored
-EVAL_LATE = "late"  # to the director: who is late, after the deadline
-EVAL_UNASSIGNED = "unassigned"  # to admins: people nobody scores, when the period opens
-
-
 class EvaluationReminder(SQLModel, table=True):
     """A timed evaluation message, sent exactly once like the VIP reminders (same states)."""
 
@@ -516,7 +488,7 @@ class EvaluationReminder(SQLModel, table=True):
     level: int = 0
     version: int = 0
     due_at: datetime = Field(index=True)
-    state: str = Field(default=REMINDER_PENDING, max_length=16, index=True)
+    state: str = Field(default=OutboxState.PENDING, max_length=16, index=True)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     attempts: int = 0

@@ -22,14 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import (
-    REMINDER_PENDING,
-    REMINDER_SENDING,
-    REMINDER_SENT,
-    SEND_MAYBE,
-    SEND_SENDING,
-    OutboxSend,
-)
+from bot.states import OutboxState
+from storage.models import SEND_MAYBE, SEND_SENDING, OutboxSend
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -43,7 +37,7 @@ async def claim_due(
     result = await session.exec(
         select(t.id)
         .where(
-            col(t.state) == REMINDER_PENDING,
+            col(t.state) == OutboxState.PENDING,
             func.coalesce(col(t.next_try_at), col(t.due_at)) <= now,
         )
         .order_by(col(t.due_at), col(t.id))
@@ -53,8 +47,8 @@ async def claim_due(
     for row_id in result.all():
         outcome = await session.exec(
             update(t)
-            .where(col(t.id) == row_id, col(t.state) == REMINDER_PENDING)
-            .values(state=REMINDER_SENDING, claimed_at=now)
+            .where(col(t.id) == row_id, col(t.state) == OutboxState.PENDING)
+            .values(state=OutboxState.SENDING, claimed_at=now)
         )
         if outcome.rowcount == 1:
             claimed.append(row_id)
@@ -71,7 +65,7 @@ async def finish(
     """Mark a claimed row sent (with any other columns the table records, e.g. `late`)."""
     t: Any = table
     await session.exec(
-        update(t).where(col(t.id) == row_id).values(state=REMINDER_SENT, sent_at=now, **values)
+        update(t).where(col(t.id) == row_id).values(state=OutboxState.SENT, sent_at=now, **values)
     )
     await session.commit()
 
@@ -84,9 +78,9 @@ async def postpone(
     t: Any = table
     await session.exec(
         update(t)
-        .where(col(t.id) == row_id, col(t.state) == REMINDER_SENDING)
+        .where(col(t.id) == row_id, col(t.state) == OutboxState.SENDING)
         .values(
-            state=REMINDER_PENDING,
+            state=OutboxState.PENDING,
             claimed_at=None,
             attempts=t.attempts + 1,
             next_try_at=next_try_at,
@@ -104,15 +98,15 @@ async def interrupted(
     time is marked "maybe" and returned with them, so a person can be told."""
     t: Any = table
     result = await session.exec(
-        select(t).where(col(t.state) == REMINDER_SENDING, col(t.claimed_at) <= claimed_before)
+        select(t).where(col(t.state) == OutboxState.SENDING, col(t.claimed_at) <= claimed_before)
     )
     resumed: list[int] = []
     in_flight: list[OutboxSend] = []
     for row_id in [row.id for row in result.all()]:
         outcome = await session.exec(
             update(t)
-            .where(col(t.id) == row_id, col(t.state) == REMINDER_SENDING)
-            .values(state=REMINDER_PENDING, claimed_at=None)
+            .where(col(t.id) == row_id, col(t.state) == OutboxState.SENDING)
+            .values(state=OutboxState.PENDING, claimed_at=None)
         )
         if outcome.rowcount != 1:
             continue  # another instance resumed it first

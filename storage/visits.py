@@ -16,23 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notice import Notice
 from bot.reception import PlannedTask, encode_escalation
+from bot.states import OPEN_VISIT_STATUSES, OutboxState, TaskRefusal, TaskStatus, VisitStatus
 from storage import outbox
 from storage.models import (
-    OPEN_VISIT_STATUSES,
     OUTBOX_VISIT,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
-    REMINDER_SENT,
     SEND_REFUSED,
-    TASK_CANCELLED,
-    TASK_DONE,
-    TASK_PENDING,
-    VISIT_ARRIVED,
-    VISIT_AWAITING_CHECK,
-    VISIT_CANCELLED,
-    VISIT_COMPLETED,
-    VISIT_CONFIRMED,
-    VISIT_RETURNED,
     OutboxSend,
     PendingPrompt,
     Problem,
@@ -117,7 +105,7 @@ async def submit_notice(
         announced_by=announced_by,
         announced_at=now,
         arrival_at=notice.arrival,
-        status=VISIT_AWAITING_CHECK,
+        status=VisitStatus.AWAITING_CHECK,
     )
     _apply_notice(visit, notice)
     session.add(visit)
@@ -133,9 +121,9 @@ async def resubmit_notice(
 ) -> Visit | None:
     """A returned notice, corrected by its announcer and sent for cross-checking again."""
     visit = await session.get(Visit, visit_id)
-    if visit is None or visit.status != VISIT_RETURNED or visit.announced_by != by:
+    if visit is None or visit.status != VisitStatus.RETURNED or visit.announced_by != by:
         return None
-    if not await _take_status(session, visit, (VISIT_RETURNED,), VISIT_AWAITING_CHECK):
+    if not await _take_status(session, visit, (VisitStatus.RETURNED,), VisitStatus.AWAITING_CHECK):
         return None
     _apply_notice(visit, notice)
     visit.return_reason = None
@@ -154,9 +142,9 @@ async def return_notice(
 ) -> Visit | None:
     """Send a notice back to its announcer; None if it is no longer waiting for a check."""
     visit = await session.get(Visit, visit_id)
-    if visit is None or visit.status != VISIT_AWAITING_CHECK:
+    if visit is None or visit.status != VisitStatus.AWAITING_CHECK:
         return None
-    if not await _take_status(session, visit, (VISIT_AWAITING_CHECK,), VISIT_RETURNED):
+    if not await _take_status(session, visit, (VisitStatus.AWAITING_CHECK,), VisitStatus.RETURNED):
         return None
     visit.return_reason = reason
     visit.checked_by = by
@@ -177,9 +165,11 @@ async def confirm_notice(
 ) -> Visit | None:
     """Confirm a notice and create its tasks, checklists and reminders in one transaction."""
     visit = await session.get(Visit, visit_id)
-    if visit is None or visit.status != VISIT_AWAITING_CHECK:
+    if visit is None or visit.status != VisitStatus.AWAITING_CHECK:
         return None
-    if not await _take_status(session, visit, (VISIT_AWAITING_CHECK,), VISIT_CONFIRMED):
+    if not await _take_status(
+        session, visit, (VisitStatus.AWAITING_CHECK,), VisitStatus.CONFIRMED
+    ):
         return None
     visit.checked_by = by
     visit.checked_at = now
@@ -357,7 +347,7 @@ class TaskChange:
     task: VisitTask
     visit: Visit
     changed: bool
-    reason: str = ""
+    reason: TaskRefusal | None = None
 
 
 async def _task_and_visit(session: AsyncSession, task_id: int) -> tuple[VisitTask, Visit] | None:
@@ -376,14 +366,14 @@ async def _task_and_visit(session: AsyncSession, task_id: int) -> tuple[VisitTas
     return task, visit
 
 
-def _refusal(task: VisitTask, visit: Visit) -> str:
-    if visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
-        return "visit_closed"
-    if task.status == TASK_DONE:
-        return "already_done"
-    if task.status == TASK_CANCELLED:
-        return "visit_closed"
-    return ""
+def _refusal(task: VisitTask, visit: Visit) -> TaskRefusal | None:
+    if visit.status not in (VisitStatus.CONFIRMED, VisitStatus.ARRIVED):
+        return TaskRefusal.VISIT_CLOSED
+    if task.status == TaskStatus.DONE:
+        return TaskRefusal.ALREADY_DONE
+    if task.status == TaskStatus.CANCELLED:
+        return TaskRefusal.VISIT_CLOSED
+    return None
 
 
 async def claim_task(
@@ -393,7 +383,9 @@ async def claim_task(
     if found is None:
         return None
     task, visit = found
-    reason = _refusal(task, visit) or ("already_claimed" if task.claimed_by == by else "")
+    reason = _refusal(task, visit) or (
+        TaskRefusal.ALREADY_CLAIMED if task.claimed_by == by else None
+    )
     if reason:
         return TaskChange(task, visit, False, reason)
     task.claimed_by = by
@@ -419,7 +411,7 @@ async def complete_task(
         return TaskChange(task, visit, False, reason)
     items = await items_of(session, task_id)
     if any(item.done_at is None for item in items):
-        return TaskChange(task, visit, False, "checklist_open")
+        return TaskChange(task, visit, False, TaskRefusal.CHECKLIST_OPEN)
     _mark_done(session, task, visit, by, now)
     await _cancel_reminders(session, task_id=task_id)
     await session.commit()
@@ -429,15 +421,15 @@ async def complete_task(
 def _mark_done(
     session: AsyncSession, task: VisitTask, visit: Visit, by: int, now: datetime
 ) -> None:
-    task.status = TASK_DONE
+    task.status = TaskStatus.DONE
     task.done_by = by
     task.done_at = now
     task.claimed_by = task.claimed_by or by
     task.redraw_seq += 1
     visit.card_dirty_at = now
     visit.card_seq += 1
-    if task.is_arrival and visit.status == VISIT_CONFIRMED:
-        visit.status = VISIT_ARRIVED
+    if task.is_arrival and visit.status == VisitStatus.CONFIRMED:
+        visit.status = VisitStatus.ARRIVED
         visit.arrived_at = now
         session.add(_event(visit.id or 0, "arrived", by, now))
     session.add_all([task, visit, _event(visit.id or 0, "done", by, now, task.key)])
@@ -455,7 +447,7 @@ async def tick_item(
     task, visit = found
     item = await session.get(TaskCheckItem, item_id, populate_existing=True)
     assert item is not None
-    reason = _refusal(task, visit) or ("already_ticked" if item.done_at else "")
+    reason = _refusal(task, visit) or (TaskRefusal.ALREADY_TICKED if item.done_at else None)
     if reason:
         return TaskChange(task, visit, False, reason), False
     item.done_by = by
@@ -481,10 +473,10 @@ async def _cancel_reminders(
         update(Reminder)
         .where(
             col(Reminder.task_id) == task_id,
-            col(Reminder.state) == REMINDER_PENDING,
+            col(Reminder.state) == OutboxState.PENDING,
             col(Reminder.kind).in_(kinds),
         )
-        .values(state=REMINDER_CANCELLED)
+        .values(state=OutboxState.CANCELLED)
     )
 
 
@@ -548,7 +540,7 @@ async def report_problem(
     if found is None:
         return None
     task, visit = found
-    if visit.status not in (VISIT_CONFIRMED, VISIT_ARRIVED):
+    if visit.status not in (VisitStatus.CONFIRMED, VisitStatus.ARRIVED):
         return None
     problem = Problem(
         visit_id=visit.id or 0, task_id=task_id, text=text, reported_by=by, reported_at=now
@@ -686,9 +678,9 @@ async def retime_visit(
     # Locked (on PostgreSQL) so two moves at once take turns: each gets its own version.
     visit = await session.get(Visit, visit_id, with_for_update=True, populate_existing=True)
     if visit is None or visit.status not in (
-        VISIT_CONFIRMED,
-        VISIT_AWAITING_CHECK,
-        VISIT_RETURNED,
+        VisitStatus.CONFIRMED,
+        VisitStatus.AWAITING_CHECK,
+        VisitStatus.RETURNED,
     ):
         return None
     old = visit.arrival_at
@@ -699,7 +691,7 @@ async def retime_visit(
     session.add(visit)
     for task_id, planned in plan:
         task = await session.get(VisitTask, task_id)
-        if task is None or task.visit_id != visit_id or task.status != TASK_PENDING:
+        if task is None or task.visit_id != visit_id or task.status != TaskStatus.PENDING:
             continue
         await _cancel_reminders(session, task_id=task_id, kinds=("remind", "escalate"))
         task.remind_at = planned.remind_at
@@ -722,7 +714,7 @@ async def close_visit(
     visit = await session.get(Visit, visit_id)
     if visit is None or visit.status not in OPEN_VISIT_STATUSES:
         return None
-    closed = VISIT_CANCELLED if cancelled else VISIT_COMPLETED
+    closed = VisitStatus.CANCELLED if cancelled else VisitStatus.COMPLETED
     if not await _take_status(session, visit, OPEN_VISIT_STATUSES, closed):
         return None
     visit.closed_by = by
@@ -732,14 +724,16 @@ async def close_visit(
     session.add(visit)
     await session.exec(
         update(Reminder)
-        .where(col(Reminder.visit_id) == visit_id, col(Reminder.state) == REMINDER_PENDING)
-        .values(state=REMINDER_CANCELLED)
+        .where(col(Reminder.visit_id) == visit_id, col(Reminder.state) == OutboxState.PENDING)
+        .values(state=OutboxState.CANCELLED)
     )
     if cancelled:
         await session.exec(
             update(VisitTask)
-            .where(col(VisitTask.visit_id) == visit_id, col(VisitTask.status) == TASK_PENDING)
-            .values(status=TASK_CANCELLED)
+            .where(
+                col(VisitTask.visit_id) == visit_id, col(VisitTask.status) == TaskStatus.PENDING
+            )
+            .values(status=TaskStatus.CANCELLED)
         )
     session.add(_event(visit_id, "cancelled" if cancelled else "completed", by, now))
     await session.commit()
@@ -826,7 +820,7 @@ async def last_reminder_sent(session: AsyncSession, task_id: int) -> Reminder | 
         .where(
             col(Reminder.task_id) == task_id,
             col(Reminder.kind) == "remind",
-            col(Reminder.state) == REMINDER_SENT,
+            col(Reminder.state) == OutboxState.SENT,
         )
         .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
     )
@@ -868,7 +862,7 @@ async def cards_to_draw(
         select(Visit).where(
             col(Visit.card_dirty_at).is_not(None),
             # A notice never confirmed has no card: its details stay out of the CS group.
-            col(Visit.status).in_((VISIT_CONFIRMED, VISIT_ARRIVED))
+            col(Visit.status).in_((VisitStatus.CONFIRMED, VisitStatus.ARRIVED))
             | col(Visit.card_message_id).is_not(None),
             (col(Visit.card_drawn_at).is_(None)) | (col(Visit.card_drawn_at) <= quiet_since),
         )

@@ -17,6 +17,7 @@ from bot.hearts import (
 )
 from bot.i18n import Catalog
 from bot.org import Person
+from bot.states import EvaluationStatus, PeriodStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CATALOG = Catalog.load()
@@ -532,7 +533,12 @@ def test_change(current: float | None, previous: float | None, expected: float |
 
 # --- sign-off --------------------------------------------------------------------------------
 
-D, S, R, C = hearts.DRAFT, hearts.SUBMITTED, hearts.RETURNED, hearts.CONFIRMED
+D, S, R, C = (
+    EvaluationStatus.DRAFT,
+    EvaluationStatus.SUBMITTED,
+    EvaluationStatus.RETURNED,
+    EvaluationStatus.CONFIRMED,
+)
 
 
 @pytest.mark.parametrize(
@@ -553,9 +559,9 @@ def test_transitions_in_an_open_period(
     assert hearts.can_confirm(status) is confirm
 
 
-@pytest.mark.parametrize("status", hearts.STATUSES)
+@pytest.mark.parametrize("status", tuple(EvaluationStatus))
 def test_nothing_moves_once_the_period_is_signed(status: str) -> None:
-    signed = hearts.PERIOD_SIGNED
+    signed = PeriodStatus.SIGNED
     assert not hearts.can_submit(status, period_status=signed)
     assert not hearts.can_edit(status, period_status=signed)
     assert not hearts.can_return(status, period_status=signed)

@@ -7,6 +7,7 @@ import pytest
 
 from bot import hearts
 from bot.hearts import Member, PeriodRules, Step
+from bot.states import EvaluationStatus, PeriodStatus
 from handlers.scoring import to_score
 from storage.models import Evaluation
 from tests.conftest import NOW
@@ -133,7 +134,7 @@ def test_after_a_score_comes_its_comment_or_whatever_is_missing(
 
 @pytest.mark.parametrize(
     ("period_status", "allowed"),
-    [(hearts.PERIOD_OPEN, True), (hearts.PERIOD_CLOSED, False), (hearts.PERIOD_SIGNED, False)],
+    [(PeriodStatus.OPEN, True), (PeriodStatus.CLOSED, False), (PeriodStatus.SIGNED, False)],
 )
 def test_new_scoring_begins_only_while_the_period_is_open(
     period_status: str, allowed: bool
@@ -144,17 +145,17 @@ def test_new_scoring_begins_only_while_the_period_is_open(
 @pytest.mark.parametrize(
     ("status", "period_status", "allowed"),
     [
-        (hearts.DRAFT, hearts.PERIOD_OPEN, True),
-        (hearts.RETURNED, hearts.PERIOD_OPEN, True),
-        (hearts.SUBMITTED, hearts.PERIOD_OPEN, False),
-        (hearts.CONFIRMED, hearts.PERIOD_OPEN, False),
+        (EvaluationStatus.DRAFT, PeriodStatus.OPEN, True),
+        (EvaluationStatus.RETURNED, PeriodStatus.OPEN, True),
+        (EvaluationStatus.SUBMITTED, PeriodStatus.OPEN, False),
+        (EvaluationStatus.CONFIRMED, PeriodStatus.OPEN, False),
         # closed: only a return can still be answered
-        (hearts.DRAFT, hearts.PERIOD_CLOSED, False),
-        (hearts.RETURNED, hearts.PERIOD_CLOSED, True),
-        (hearts.SUBMITTED, hearts.PERIOD_CLOSED, False),
-        (hearts.CONFIRMED, hearts.PERIOD_CLOSED, False),
-        (hearts.DRAFT, hearts.PERIOD_SIGNED, False),
-        (hearts.RETURNED, hearts.PERIOD_SIGNED, False),
+        (EvaluationStatus.DRAFT, PeriodStatus.CLOSED, False),
+        (EvaluationStatus.RETURNED, PeriodStatus.CLOSED, True),
+        (EvaluationStatus.SUBMITTED, PeriodStatus.CLOSED, False),
+        (EvaluationStatus.CONFIRMED, PeriodStatus.CLOSED, False),
+        (EvaluationStatus.DRAFT, PeriodStatus.SIGNED, False),
+        (EvaluationStatus.RETURNED, PeriodStatus.SIGNED, False),
     ],
 )
 def test_submit_and_edit_follow_the_period(status: str, period_status: str, allowed: bool) -> None:
@@ -190,21 +191,25 @@ def evaluation(evaluee: int, status: str, evaluator: int = HEAD) -> Evaluation:
 @pytest.mark.parametrize(
     ("evaluations", "period_status", "listed"),
     [
-        ([], hearts.PERIOD_OPEN, [SAM, SUE]),
-        ([], hearts.PERIOD_CLOSED, []),  # nothing new once closed
-        ([evaluation(SAM, hearts.DRAFT)], hearts.PERIOD_OPEN, [SAM, SUE]),
-        ([evaluation(SAM, hearts.SUBMITTED)], hearts.PERIOD_OPEN, [SUE]),
-        ([evaluation(SAM, hearts.CONFIRMED)], hearts.PERIOD_OPEN, [SUE]),
-        ([evaluation(SUE, hearts.RETURNED)], hearts.PERIOD_OPEN, [SUE, SAM]),  # returned first
-        ([evaluation(SUE, hearts.RETURNED)], hearts.PERIOD_CLOSED, [SUE]),
-        ([evaluation(SAM, hearts.DRAFT)], hearts.PERIOD_CLOSED, []),
+        ([], PeriodStatus.OPEN, [SAM, SUE]),
+        ([], PeriodStatus.CLOSED, []),  # nothing new once closed
+        ([evaluation(SAM, EvaluationStatus.DRAFT)], PeriodStatus.OPEN, [SAM, SUE]),
+        ([evaluation(SAM, EvaluationStatus.SUBMITTED)], PeriodStatus.OPEN, [SUE]),
+        ([evaluation(SAM, EvaluationStatus.CONFIRMED)], PeriodStatus.OPEN, [SUE]),
+        (
+            [evaluation(SUE, EvaluationStatus.RETURNED)],
+            PeriodStatus.OPEN,
+            [SUE, SAM],
+        ),  # returned first
+        ([evaluation(SUE, EvaluationStatus.RETURNED)], PeriodStatus.CLOSED, [SUE]),
+        ([evaluation(SAM, EvaluationStatus.DRAFT)], PeriodStatus.CLOSED, []),
         # begun by someone else (the chart changed since): theirs, not Hannah's
-        ([evaluation(SAM, hearts.DRAFT, evaluator=OPS)], hearts.PERIOD_OPEN, [SUE]),
+        ([evaluation(SAM, EvaluationStatus.DRAFT, evaluator=OPS)], PeriodStatus.OPEN, [SUE]),
         # Hannah's draft of someone no longer hers stays on her list
-        ([evaluation(ZOE, hearts.DRAFT)], hearts.PERIOD_OPEN, [SAM, SUE, ZOE]),
-        ([evaluation(ZOE, hearts.SUBMITTED)], hearts.PERIOD_OPEN, [SAM, SUE]),
-        ([], hearts.PERIOD_SIGNED, []),
-        ([evaluation(SUE, hearts.RETURNED)], hearts.PERIOD_SIGNED, []),
+        ([evaluation(ZOE, EvaluationStatus.DRAFT)], PeriodStatus.OPEN, [SAM, SUE, ZOE]),
+        ([evaluation(ZOE, EvaluationStatus.SUBMITTED)], PeriodStatus.OPEN, [SAM, SUE]),
+        ([], PeriodStatus.SIGNED, []),
+        ([evaluation(SUE, EvaluationStatus.RETURNED)], PeriodStatus.SIGNED, []),
     ],
 )
 def test_the_list_holds_what_the_evaluator_can_still_do(
@@ -215,9 +220,9 @@ def test_the_list_holds_what_the_evaluator_can_still_do(
 
 
 def test_staff_with_nobody_reporting_to_them_have_an_empty_list() -> None:
-    assert to_score(SAM, MEMBERS, [], hearts.PERIOD_OPEN) == []
+    assert to_score(SAM, MEMBERS, [], PeriodStatus.OPEN) == []
 
 
 def test_the_ops_manager_scores_the_head_and_whoever_reports_to_her() -> None:
-    names = [entry.member.name for entry in to_score(OPS, MEMBERS, [], hearts.PERIOD_OPEN)]
+    names = [entry.member.name for entry in to_score(OPS, MEMBERS, [], PeriodStatus.OPEN)]
     assert names == ["Zoe", "Hannah"]  # by department, then name

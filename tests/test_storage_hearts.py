@@ -9,17 +9,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import hearts
+from bot.states import OutboxState
 from storage import hearts as store
 from storage.db import SessionFactory
-from storage.models import (
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
-    REMINDER_SENDING,
-    REMINDER_SENT,
-    STATUS_ACTIVE,
-    Staff,
-    StaffRole,
-)
+from storage.models import STATUS_ACTIVE, Staff, StaffRole
 from tests.conftest import NOW
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -131,13 +124,13 @@ async def test_moving_the_deadline_replans_only_what_is_still_pending(
         rows = await store.reminders_of(session, PERIOD)
     states = sorted((row.kind, row.level, row.version, row.state) for row in rows)
     assert states == [
-        ("late", 0, 0, REMINDER_CANCELLED),
-        ("late", 0, 1, REMINDER_PENDING),
-        ("remind", 0, 0, REMINDER_CANCELLED),
-        ("remind", 0, 1, REMINDER_PENDING),
-        ("remind", 1, 0, REMINDER_CANCELLED),
-        ("remind", 1, 1, REMINDER_PENDING),
-        ("unassigned", 0, 0, REMINDER_SENDING),
+        ("late", 0, 0, OutboxState.CANCELLED),
+        ("late", 0, 1, OutboxState.PENDING),
+        ("remind", 0, 0, OutboxState.CANCELLED),
+        ("remind", 0, 1, OutboxState.PENDING),
+        ("remind", 1, 0, OutboxState.CANCELLED),
+        ("remind", 1, 1, OutboxState.PENDING),
+        ("unassigned", 0, 0, OutboxState.SENDING),
     ]
     new_late = next(r for r in rows if r.kind == "late" and r.version == 1)
     assert new_late.due_at == later
@@ -160,7 +153,7 @@ async def test_a_reminder_is_claimed_once_and_an_interrupted_one_is_never_resent
         assert [row.kind for row in interrupted] == ["unassigned"]
         assert in_flight == []
         rows = await store.reminders_of(session, PERIOD)
-        assert {row.kind: row.state for row in rows}["unassigned"] == REMINDER_PENDING
+        assert {row.kind: row.state for row in rows}["unassigned"] == OutboxState.PENDING
         again = await store.claim_due_reminders(session, now=STARTS)
         assert [row.kind for row in again] == ["unassigned"]
         assert again[0].id is not None
@@ -171,7 +164,7 @@ async def test_a_reminder_is_claimed_once_and_an_interrupted_one_is_never_resent
         assert due.id is not None
         await store.finish_reminder(session, reminder_id=due.id, now=NOW)
         rows = await store.reminders_of(session, PERIOD)
-    assert {(row.kind, row.level): row.state for row in rows}[("remind", 0)] == REMINDER_SENT
+    assert {(row.kind, row.level): row.state for row in rows}[("remind", 0)] == OutboxState.SENT
 
 
 async def test_a_stale_step_changes_nothing(sessions: SessionFactory) -> None:
@@ -222,7 +215,7 @@ async def test_submit_return_resubmit_confirm_sign_each_once_with_who_and_when(
         pending = [
             row
             for row in await store.reminders_of(session, PERIOD)
-            if row.state == REMINDER_PENDING
+            if row.state == OutboxState.PENDING
         ]
     assert [(e.kind, e.actor_id) for e in events] == [
         ("started", ids["Hannah"]),
@@ -280,7 +273,7 @@ async def test_a_deadline_set_too_close_for_both_reminders_still_gets_one_now(
         assert await store.set_deadline(session, PERIOD, deadline=soon, now=NOW) is not None
         rows = await store.reminders_of(session, PERIOD)
     pending = sorted(
-        (row.kind, row.due_at) for row in rows if row.state == REMINDER_PENDING and row.version
+        (row.kind, row.due_at) for row in rows if row.state == OutboxState.PENDING and row.version
     )
     assert pending == [("late", soon), ("remind", NOW)]
 
@@ -302,7 +295,7 @@ async def test_reopening_a_closed_period_plans_its_reminders_again(
         assert await store.reopen_period(session, PERIOD, now=three_days + timedelta(hours=1))
         assert not await store.reopen_period(session, PERIOD, now=three_days)
         rows = await store.reminders_of(session, PERIOD)
-    pending = sorted((r.kind, r.level, r.due_at) for r in rows if r.state == REMINDER_PENDING)
+    pending = sorted((r.kind, r.level, r.due_at) for r in rows if r.state == OutboxState.PENDING)
     assert pending == [
         ("late", 0, deadline),
         ("remind", 0, deadline - timedelta(days=1)),

@@ -12,26 +12,10 @@ from bot.notice import Notice
 from bot.org import DEFAULT_DEPARTMENTS
 from bot.playbook import load_playbook
 from bot.reception import PlannedTask, plan_task, plan_visit
+from bot.states import OutboxState, TaskStatus, VisitStatus
 from storage import org, outbox, visits
 from storage.db import SessionFactory
-from storage.models import (
-    OUTBOX_VISIT,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
-    REMINDER_SENDING,
-    REMINDER_SENT,
-    SEND_MAYBE,
-    SEND_SENT,
-    TASK_CANCELLED,
-    TASK_DONE,
-    TASK_PENDING,
-    VISIT_ARRIVED,
-    VISIT_AWAITING_CHECK,
-    VISIT_CANCELLED,
-    VISIT_CONFIRMED,
-    Reminder,
-    VisitTask,
-)
+from storage.models import OUTBOX_VISIT, SEND_MAYBE, SEND_SENT, Reminder, VisitTask
 from tests.conftest import NOW
 
 PLAYBOOK = load_playbook(None, department_codes=[d.code for d in DEFAULT_DEPARTMENTS])
@@ -118,7 +102,7 @@ async def test_confirming_a_notice_creates_tasks_checklist_and_reminders(
     async with sessions() as session:
         stored = await visits.get_visit(session, visit.id)
         assert stored is not None
-        assert stored.status == VISIT_AWAITING_CHECK
+        assert stored.status == VisitStatus.AWAITING_CHECK
         assert await visits.tasks_of(session, visit.id) == []
         plan = _plan(arrival)
         confirmed = await visits.confirm_notice(
@@ -143,7 +127,7 @@ async def test_confirming_a_notice_creates_tasks_checklist_and_reminders(
         reminders = await visits.reminders_of(session, visit.id)
         events = [e.kind for e in await visits.events_of(session, visit.id)]
     assert stored is not None
-    assert stored.status == VISIT_CONFIRMED
+    assert stored.status == VisitStatus.CONFIRMED
     assert stored.checked_by == manager
     assert stored.checked_at == NOW
     assert stored.arrival_at == arrival
@@ -158,7 +142,7 @@ async def test_confirming_a_notice_creates_tasks_checklist_and_reminders(
         assert (task.title_zh, task.title_en) == (template.title_zh, template.title_en)
         assert (task.details_zh, task.details_en) == (template.details_zh, template.details_en)
         assert task.departments == ",".join(template.departments)
-        assert task.status == TASK_PENDING
+        assert task.status == TaskStatus.PENDING
         assert task.escalation == "10:head;20:duty_manager+cs_lead"
         assert task.is_arrival == (task.key == "arrival")
     by_key = {t.key: t for t in tasks}
@@ -190,7 +174,7 @@ async def test_confirming_a_notice_creates_tasks_checklist_and_reminders(
     # timed task has two escalation levels at due + 10 / + 20 minutes and a reminder, except
     # the briefing: its reminder time is the confirmation, so the assignment is its ping.
     assert len(reminders) == ROWS_PER_VISIT
-    assert all(r.state == REMINDER_PENDING for r in reminders)
+    assert all(r.state == OutboxState.PENDING for r in reminders)
     assert all(r.version == 0 for r in reminders)
     assert {r.visit_id for r in reminders} == {visit.id}
     assigns = [r for r in reminders if r.kind == "assign"]
@@ -258,7 +242,7 @@ async def test_a_returned_notice_is_corrected_and_sent_again(sessions: SessionFa
     async with sessions() as session:
         stored = await visits.get_visit(session, visit.id)
     assert stored is not None
-    assert stored.status == VISIT_AWAITING_CHECK
+    assert stored.status == VisitStatus.AWAITING_CHECK
     assert stored.return_reason is None
     assert stored.arrival_at == arrival + timedelta(hours=1)
 
@@ -325,9 +309,9 @@ async def test_claiming_finishing_releasing_and_interrupted_reminders(
     assert again == []
     rows = {r.id: r for r in await _reminders(sessions, visit_id)}
     for reminder_id in due:
-        assert rows[reminder_id].state == REMINDER_SENDING
+        assert rows[reminder_id].state == OutboxState.SENDING
         assert rows[reminder_id].claimed_at == now
-    assert all(r.state == REMINDER_PENDING for i, r in rows.items() if i not in due)
+    assert all(r.state == OutboxState.PENDING for i, r in rows.items() if i not in due)
 
     sent_id = next(r.id or 0 for r in claimed if r.kind == "escalate")
     assigns = [r.id or 0 for r in claimed if r.kind == "assign"]
@@ -338,11 +322,11 @@ async def test_claiming_finishing_releasing_and_interrupted_reminders(
         for reminder_id in delivered:
             await visits.finish_reminder(session, reminder_id=reminder_id, now=now, late=False)
     rows = {r.id: r for r in await _reminders(sessions, visit_id)}
-    assert rows[sent_id].state == REMINDER_SENT
+    assert rows[sent_id].state == OutboxState.SENT
     assert rows[sent_id].sent_at == now
     assert rows[sent_id].late
     for reminder_id in delivered:
-        assert rows[reminder_id].state == REMINDER_SENT
+        assert rows[reminder_id].state == OutboxState.SENT
         assert not rows[reminder_id].late
 
     # A claimed row is never claimed again, even if it is never finished.
@@ -372,7 +356,7 @@ async def test_claiming_finishing_releasing_and_interrupted_reminders(
     assert [(send.target, send.state) for send in in_flight] == [("dept:hk", SEND_MAYBE)]
     assert none_left == []
     rows = {r.id: r for r in await _reminders(sessions, visit_id)}
-    assert rows[unfinished_id].state == REMINDER_PENDING
+    assert rows[unfinished_id].state == OutboxState.PENDING
     # Resumed: claimed again, but neither the copy that went out nor the one in doubt is
     # written again; a destination it had not reached yet is.
     async with sessions() as session:
@@ -405,7 +389,7 @@ async def test_claim_due_reminders_honours_its_limit(sessions: SessionFactory) -
     assert {r.id for r in first}.isdisjoint({r.id for r in rest})
     assert [r.due_at for r in first + rest] == sorted(r.due_at for r in first + rest)
     states = await _reminder_states(sessions, visit_id)
-    assert set(states.values()) == {REMINDER_SENDING}
+    assert set(states.values()) == {OutboxState.SENDING}
 
 
 async def test_two_senders_never_claim_the_same_reminder(sessions: SessionFactory) -> None:
@@ -433,7 +417,7 @@ async def test_two_senders_never_claim_the_same_reminder(sessions: SessionFactor
             await session.exec(
                 update(Reminder)
                 .where(col(Reminder.id).in_(claimed))
-                .values(state=REMINDER_PENDING, claimed_at=None)
+                .values(state=OutboxState.PENDING, claimed_at=None)
             )
             await session.commit()
 
@@ -461,18 +445,18 @@ async def test_completing_a_task_stops_its_reminders_once(sessions: SessionFacto
     assert missing is None
 
     tasks = await _tasks(sessions, visit_id)
-    assert tasks["route_walk"].status == TASK_DONE
+    assert tasks["route_walk"].status == TaskStatus.DONE
     assert tasks["route_walk"].done_by == agent
     assert tasks["route_walk"].done_at == done_at
     assert tasks["route_walk"].claimed_by == agent
     reminders = await _reminders(sessions, visit_id)
-    assert {r.state for r in reminders if r.task_id == walk} == {REMINDER_CANCELLED}
-    assert {r.state for r in reminders if r.task_id != walk} == {REMINDER_PENDING}
+    assert {r.state for r in reminders if r.task_id == walk} == {OutboxState.CANCELLED}
+    assert {r.state for r in reminders if r.task_id != walk} == {OutboxState.PENDING}
     async with sessions() as session:
         stored = await visits.get_visit(session, visit_id)
     assert stored is not None
     assert stored.card_dirty_at == done_at
-    assert stored.status == VISIT_CONFIRMED
+    assert stored.status == VisitStatus.CONFIRMED
 
 
 async def test_claiming_a_task(sessions: SessionFactory) -> None:
@@ -491,7 +475,7 @@ async def test_claiming_a_task(sessions: SessionFactory) -> None:
     task = (await _tasks(sessions, visit_id))["route_walk"]
     assert task.claimed_by == agent
     assert task.claimed_at == NOW + MINUTE
-    assert task.status == TASK_PENDING
+    assert task.status == TaskStatus.PENDING
 
 
 async def test_the_room_inspection_is_done_when_its_last_item_is_ticked(
@@ -531,9 +515,9 @@ async def test_the_room_inspection_is_done_when_its_last_item_is_ticked(
     assert still_open is not None
     assert still_open.reason == "checklist_open"
     task = (await _tasks(sessions, visit_id))["room_inspection"]
-    assert task.status == TASK_PENDING
+    assert task.status == TaskStatus.PENDING
     states = {r.state for r in await _reminders(sessions, visit_id) if r.task_id == inspection}
-    assert states == {REMINDER_PENDING}
+    assert states == {OutboxState.PENDING}
 
     last_id = items[-1].id
     assert last_id is not None
@@ -548,7 +532,7 @@ async def test_the_room_inspection_is_done_when_its_last_item_is_ticked(
     assert after[0].reason == "already_done"
 
     task = (await _tasks(sessions, visit_id))["room_inspection"]
-    assert task.status == TASK_DONE
+    assert task.status == TaskStatus.DONE
     assert task.done_by == manager
     assert task.done_at == last_at
     async with sessions() as session:
@@ -556,7 +540,7 @@ async def test_the_room_inspection_is_done_when_its_last_item_is_ticked(
     assert [i.done_by for i in stored_items] == [agent] * 5 + [manager]
     assert [i.done_at for i in stored_items] == [at + i * MINUTE for i in range(5)] + [last_at]
     states = {r.state for r in await _reminders(sessions, visit_id) if r.task_id == inspection}
-    assert states == {REMINDER_CANCELLED}
+    assert states == {OutboxState.CANCELLED}
 
 
 async def test_completing_the_arrival_task_marks_the_guest_arrived(
@@ -575,7 +559,7 @@ async def test_completing_the_arrival_task_marks_the_guest_arrived(
         visit = await visits.get_visit(session, visit_id)
         events = [e.kind for e in await visits.events_of(session, visit_id)]
     assert visit is not None
-    assert visit.status == VISIT_ARRIVED
+    assert visit.status == VisitStatus.ARRIVED
     assert visit.arrived_at == arrived
     assert "arrived" in events
     # Tasks can still be checked off once the guest is in.
@@ -681,7 +665,7 @@ async def test_retiming_moves_pending_tasks_and_replaces_their_reminders(
     assert visit.arrival_at == new_arrival
     assert visit.schedule_version == 1
     after = await _tasks(sessions, visit_id)
-    assert after["route_walk"].status == TASK_DONE
+    assert after["route_walk"].status == TaskStatus.DONE
     assert after["route_walk"].remind_at == walk.remind_at
     assert after["route_walk"].due_at == walk.due_at
     assert after["room_inspection"].remind_at == new_arrival - timedelta(hours=2)
@@ -690,7 +674,7 @@ async def test_retiming_moves_pending_tasks_and_replaces_their_reminders(
     assert after["briefing"].remind_at == before["briefing"].remind_at
     reminders = await _reminders(sessions, visit_id)
     walk_rows = [r for r in reminders if r.task_id == walk.id]
-    assert {(r.version, r.state) for r in walk_rows} == {(0, REMINDER_CANCELLED)}
+    assert {(r.version, r.state) for r in walk_rows} == {(0, OutboxState.CANCELLED)}
     for key in ("room_inspection", "arrival"):
         task = after[key]
         rows = [r for r in reminders if r.task_id == task.id]
@@ -700,11 +684,11 @@ async def test_retiming_moves_pending_tasks_and_replaces_their_reminders(
         # The assignment not yet broadcast still goes out: moving the arrival must not
         # swallow it. Only the timed rows are replaced.
         assert {(r.kind, r.state) for r in old} == {
-            ("assign", REMINDER_PENDING),
-            ("escalate", REMINDER_CANCELLED),
-            ("remind", REMINDER_CANCELLED),
+            ("assign", OutboxState.PENDING),
+            ("escalate", OutboxState.CANCELLED),
+            ("remind", OutboxState.CANCELLED),
         }
-        assert {r.state for r in new} == {REMINDER_PENDING}
+        assert {r.state for r in new} == {OutboxState.PENDING}
         assert task.due_at is not None
         # Retiming replaces the reminder and escalations; it never assigns again.
         assert sorted((r.kind, r.level, r.due_at) for r in new) == [
@@ -713,7 +697,7 @@ async def test_retiming_moves_pending_tasks_and_replaces_their_reminders(
             ("remind", 0, task.remind_at),
         ]
     briefing_rows = [r for r in reminders if r.task_id == before["briefing"].id]
-    assert {(r.version, r.state) for r in briefing_rows} == {(0, REMINDER_PENDING)}
+    assert {(r.version, r.state) for r in briefing_rows} == {(0, OutboxState.PENDING)}
     assert sorted(r.kind for r in briefing_rows) == ["assign", "escalate", "escalate"]
     assert not any(r.kind == "assign" and r.version > 0 for r in reminders)
 
@@ -734,14 +718,14 @@ async def test_retiming_moves_pending_tasks_and_replaces_their_reminders(
         rows = [r for r in reminders if r.task_id == after[key].id]
         assert sorted(r.version for r in rows) == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
         assert {r.state for r in rows if r.version < 2 and r.kind != "assign"} == {
-            REMINDER_CANCELLED
+            OutboxState.CANCELLED
         }
-        assert {r.state for r in rows if r.kind == "assign"} == {REMINDER_PENDING}
-        assert {r.state for r in rows if r.version == 2} == {REMINDER_PENDING}
+        assert {r.state for r in rows if r.kind == "assign"} == {OutboxState.PENDING}
+        assert {r.state for r in rows if r.version == 2} == {OutboxState.PENDING}
         # A retimed task whose reminder time has passed still gets a reminder: it was
         # assigned at confirmation, so this is the ping that it is now urgent.
         assert sorted(r.kind for r in rows if r.version == 2) == ["escalate", "escalate", "remind"]
-    pending = [r for r in reminders if r.state == REMINDER_PENDING]
+    pending = [r for r in reminders if r.state == OutboxState.PENDING]
     # The briefing keeps its first rows; every task not yet done keeps its assignment.
     assert {r.version for r in pending} == {0, 2}
     assert {r.task_id for r in pending if r.version == 0 and r.kind != "assign"} == {
@@ -781,14 +765,14 @@ async def test_a_cancelled_visit_stops_everything(sessions: SessionFactory) -> N
     async with sessions() as session:
         visit = await visits.get_visit(session, visit_id)
     assert visit is not None
-    assert visit.status == VISIT_CANCELLED
+    assert visit.status == VisitStatus.CANCELLED
     assert visit.closed_by == manager
     assert visit.closed_at == NOW + 2 * MINUTE
     tasks = await _tasks(sessions, visit_id)
-    assert tasks["route_walk"].status == TASK_DONE
-    assert {t.status for k, t in tasks.items() if k != "route_walk"} == {TASK_CANCELLED}
-    assert set((await _reminder_states(sessions, visit_id)).values()) == {REMINDER_CANCELLED}
-    assert set((await _reminder_states(sessions, other_id)).values()) == {REMINDER_PENDING}
+    assert tasks["route_walk"].status == TaskStatus.DONE
+    assert {t.status for k, t in tasks.items() if k != "route_walk"} == {TaskStatus.CANCELLED}
+    assert set((await _reminder_states(sessions, visit_id)).values()) == {OutboxState.CANCELLED}
+    assert set((await _reminder_states(sessions, other_id)).values()) == {OutboxState.PENDING}
 
     async with sessions() as session:
         claim = await visits.claim_task(session, task_id=parking, by=manager, now=NOW)
@@ -824,8 +808,8 @@ async def test_a_completed_visit_stops_its_reminders_but_keeps_tasks(
         )
     assert closed is not None
     tasks = await _tasks(sessions, visit_id)
-    assert {t.status for t in tasks.values()} == {TASK_PENDING}
-    assert set((await _reminder_states(sessions, visit_id)).values()) == {REMINDER_CANCELLED}
+    assert {t.status for t in tasks.values()} == {TaskStatus.PENDING}
+    assert set((await _reminder_states(sessions, visit_id)).values()) == {OutboxState.CANCELLED}
     walk = tasks["route_walk"].id
     assert walk is not None
     async with sessions() as session:
@@ -974,9 +958,9 @@ async def test_ticking_the_last_two_items_at_once_finishes_the_task(
     finished = await asyncio.gather(tick(items[-2]), tick(items[-1]))
     assert sorted(finished) == [False, True]
     task = (await _tasks(sessions, visit_id))["room_inspection"]
-    assert task.status == TASK_DONE
+    assert task.status == TaskStatus.DONE
     states = {r.state for r in await _reminders(sessions, visit_id) if r.task_id == inspection}
-    assert states == {REMINDER_CANCELLED}
+    assert states == {OutboxState.CANCELLED}
 
 
 async def test_retiming_ignores_another_visits_task(sessions: SessionFactory) -> None:

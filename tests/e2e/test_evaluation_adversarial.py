@@ -18,6 +18,7 @@ from sqlmodel import select
 from bot import hearts
 from bot.roster import RosterRow
 from bot.runtime import Runtime
+from bot.states import EvaluationStatus
 from sandbox import Sandbox
 from storage import hearts as store
 from storage.models import (
@@ -817,7 +818,7 @@ async def test_the_director_cannot_open_a_draft_through_a_forged_history_button(
     async with runtime.sessions() as session:
         draft = await store.get_evaluation(session, draft_id)
     assert draft is not None
-    assert draft.status == hearts.DRAFT
+    assert draft.status == EvaluationStatus.DRAFT
     diana = ev["Diana"]
     mid = await review_screen(ev)  # forged on her own board, so the review's rules judge it
     before = len(ev.inbox("Diana"))

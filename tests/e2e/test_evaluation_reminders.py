@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.states import OutboxState
 from sandbox import Sandbox
 from storage import hearts as store
-from storage.models import REMINDER_SENT
 from tests.conftest import NOW
 from tests.e2e.conftest import FakeClock, eventually, running_bot
 from tests.e2e.evaluation import EvaluationHotel
@@ -161,10 +161,10 @@ async def test_evaluators_behind_are_reminded_and_the_director_gets_the_late_lis
     async with runtime.sessions() as session:
         rows = await store.reminders_of(session, PERIOD)
     assert sorted((row.kind, row.level, row.state) for row in rows) == [
-        ("late", 0, REMINDER_SENT),
-        ("remind", 0, REMINDER_SENT),
-        ("remind", 1, REMINDER_SENT),
-        ("unassigned", 0, REMINDER_SENT),
+        ("late", 0, OutboxState.SENT),
+        ("remind", 0, OutboxState.SENT),
+        ("remind", 1, OutboxState.SENT),
+        ("unassigned", 0, OutboxState.SENT),
     ]
     # No reminder ever went to a group, and no group message holds a score.
     assert all("⏰" not in text for text in evaluation.group_texts())

@@ -21,12 +21,13 @@ from bot.playbook import load_playbook
 from bot.reception import plan_visit
 from bot.roster import RosterRow
 from bot.runtime import utc_now
+from bot.states import OutboxState
 from sandbox import Sandbox
 from sandbox.formatting import parse_html
 from sandbox.world import SandboxChat
 from storage import org, visits
 from storage.db import SessionFactory, make_engine, make_session_factory, upgrade_schema
-from storage.models import REMINDER_PENDING, REMINDER_SENDING, Reminder
+from storage.models import Reminder
 from storage.roster import import_roster
 from tests.e2e.reception import PEOPLE, bind_department_chats, department_chats
 from tests.e2e.test_processes import clean_env
@@ -141,7 +142,7 @@ class Hotel:
         async with self.sessions() as session:
             rows = await visits.reminders_of(session, self.visit_id)
         now = utc_now()
-        waiting = (REMINDER_PENDING, REMINDER_SENDING)
+        waiting = (OutboxState.PENDING, OutboxState.SENDING)
         return sum(r.state in waiting and r.due_at <= now for r in rows)
 
 
@@ -217,7 +218,7 @@ async def kill_mid_row_then_resume(
     async with hotel.sessions() as session:
         await session.exec(
             update(Reminder)
-            .where(col(Reminder.state) == REMINDER_SENDING)
+            .where(col(Reminder.state) == OutboxState.SENDING)
             .values(claimed_at=utc_now() - timedelta(minutes=4))
         )
         await session.commit()

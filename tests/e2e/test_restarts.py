@@ -21,19 +21,13 @@ from telegram.ext import Application
 from bot.app import runtime_of
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.states import OutboxState
 from bot.when import format_local
 from handlers.delivery import CLAIM_LEASE
 from sandbox import Sandbox
 from storage import outbox, visits
 from storage.db import SessionFactory
-from storage.models import (
-    OUTBOX_VISIT,
-    REMINDER_SENDING,
-    SEND_MAYBE,
-    SEND_SENDING,
-    SEND_SENT,
-    VisitTask,
-)
+from storage.models import OUTBOX_VISIT, SEND_MAYBE, SEND_SENDING, SEND_SENT, VisitTask
 from tests.e2e.conftest import FakeClock, Hotel, eventually, running_bot, seen
 from tests.e2e.reception import Reception, reception_hotel
 
@@ -241,7 +235,7 @@ async def test_a_reminder_cut_off_between_departments_is_finished_after_the_leas
     async with sessions() as session:
         rows = [r for r in await visits.reminders_of(session, visit_id) if r.task_id == task.id]
         row = next(r for r in rows if r.kind == "remind")
-        assert row.state == REMINDER_SENDING
+        assert row.state == OutboxState.SENDING
         assert row.id is not None
         sends = await outbox.sends_of(session, outbox=OUTBOX_VISIT, row_ids=[row.id])
     assert {s.target: s.state for s in sends} == {"dept:cs": SEND_SENT, "dept:hk": SEND_SENDING}

@@ -15,18 +15,12 @@ import pytest
 from bot import hearts
 from bot.hearts import split_period
 from bot.runtime import Runtime
+from bot.states import EvaluationReminderKind, EvaluationStatus, OutboxState, PeriodStatus
 from handlers.review import load_board, shown_digest
 from sandbox import Sandbox
 from storage import hearts as store
 from storage import org
-from storage.models import (
-    EVAL_LATE,
-    EVAL_REMIND,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
-    Evaluation,
-    EvaluationPeriod,
-)
+from storage.models import Evaluation, EvaluationPeriod
 from tests.conftest import NOW
 from tests.e2e.conftest import ADMIN_ID, FakeClock, eventually, seen
 from tests.e2e.evaluation import EvaluationHotel
@@ -226,7 +220,7 @@ async def test_the_director_sees_each_department_and_a_confirm_redraws_its_butto
     toast = await press(sandbox, evaluation["Diana"], hk["message_id"], f"hr:ok:{ids['Sam']}")
     assert toast == seen(runtime, "en", "review.confirmed", name="Sam Staff")
     sam = await evaluation_row(runtime, ids["Sam"])
-    assert sam.status == hearts.CONFIRMED
+    assert sam.status == EvaluationStatus.CONFIRMED
     assert sam.confirmed_by == evaluation.id_of("Diana")
     assert sam.confirmed_at == clock()
     # The message now matches the database: Sam has only History, the others still decide.
@@ -273,7 +267,7 @@ async def test_a_returned_evaluation_reaches_its_evaluator_with_the_reason_and_c
     )
     asked = [p for m, p in sandbox.requests if m == "sendMessage" and p["chat_id"] == diana.id]
     assert asked[-1]["reply_markup"]["force_reply"] is True
-    assert (await evaluation_row(runtime, ids["Fay"])).status == hearts.SUBMITTED
+    assert (await evaluation_row(runtime, ids["Fay"])).status == EvaluationStatus.SUBMITTED
 
     clock.advance(minutes=5)
     await sandbox.send_message(
@@ -295,7 +289,7 @@ async def test_a_returned_evaluation_reaches_its_evaluator_with_the_reason_and_c
         reason="Sincerity 3 needs a comment",
     )
     fay = await evaluation_row(runtime, ids["Fay"])
-    assert fay.status == hearts.RETURNED
+    assert fay.status == EvaluationStatus.RETURNED
     assert fay.return_reason == "Sincerity 3 needs a comment"
     async with runtime.sessions() as session:
         events = await store.history(session, ids["Fay"])
@@ -362,7 +356,9 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
         )
     toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], three)
     assert toast == seen(runtime, "en", "review.all_changed_toast")
-    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.SUBMITTED}
+    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {
+        EvaluationStatus.SUBMITTED
+    }
     shown = current(sandbox, evaluation, "Diana", confirm_all["message_id"])
     assert shown["text"].startswith(seen(runtime, "en", "review.all_changed"))
     four = await all_data(runtime, 4)
@@ -370,7 +366,9 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
 
     toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], four)
     assert toast == seen(runtime, "en", "review.all_done", count=4, period="November 2026")
-    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.CONFIRMED}
+    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {
+        EvaluationStatus.CONFIRMED
+    }
     assert buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])) == []
     # The department messages were redrawn too: no Confirm or Return is left.
     redrawn = current(sandbox, evaluation, "Diana", hk["message_id"])
@@ -379,7 +377,9 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
     # button) confirms nothing more.
     toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], four, raw=True)
     assert toast == seen(runtime, "en", "common.stale_button")
-    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {hearts.CONFIRMED}
+    assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {
+        EvaluationStatus.CONFIRMED
+    }
 
 
 # --- /sign -----------------------------------------------------------------------------------
@@ -411,14 +411,14 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
     asking = current(sandbox, evaluation, "George", overview["message_id"])
     assert seen(runtime, "zh", "sign.ask", period="2026年11月") in asking["text"]
     assert buttons(asking) == [("✅ 确定签署", f"hg:yes:{TOKEN}"), ("取消", f"hg:no:{TOKEN}")]
-    assert (await period_row(runtime)).status == hearts.PERIOD_OPEN  # asking signs nothing
+    assert (await period_row(runtime)).status == PeriodStatus.OPEN  # asking signs nothing
 
     clock.advance(minutes=30)
     toast = await press(sandbox, george, overview["message_id"], f"hg:yes:{TOKEN}")
     assert toast == seen(runtime, "zh", "sign.done", period="2026年11月")
     period = await period_row(runtime)
     assert (period.status, period.signed_by, period.signed_at) == (
-        hearts.PERIOD_SIGNED,
+        PeriodStatus.SIGNED,
         evaluation.id_of("George"),
         clock(),
     )
@@ -466,7 +466,10 @@ async def test_the_gm_signs_after_a_confirmation_and_everyone_is_told_without_a_
         assert toast == seen(runtime, "en", "review.refused_signed", period="November 2026")
     assert await evaluation_row(runtime, ids["Sam"]) == sam_before
     async with runtime.sessions() as session:
-        assert await store.evaluations_in(session, PERIOD, statuses=(hearts.RETURNED,)) == []
+        assert (
+            await store.evaluations_in(session, PERIOD, statuses=(EvaluationStatus.RETURNED,))
+            == []
+        )
     assert evaluation.group_texts()[1:] == []
 
 
@@ -494,7 +497,7 @@ async def test_signing_is_refused_when_the_period_changed_after_the_gm_looked(
         )
     toast = await press(sandbox, george, overview["message_id"], f"hg:yes:{TOKEN}")
     assert toast == seen(runtime, "zh", "hearts.sign.error.unconfirmed")
-    assert (await period_row(runtime)).status == hearts.PERIOD_OPEN
+    assert (await period_row(runtime)).status == PeriodStatus.OPEN
     shown = current(sandbox, evaluation, "George", overview["message_id"])
     assert buttons(shown) == []
     assert "📨 待总监审核：Fay Staff" in shown["text"]
@@ -508,7 +511,7 @@ async def test_signing_is_refused_when_the_period_changed_after_the_gm_looked(
     await press(sandbox, george, overview["message_id"], f"hg:no:{TOKEN}")
     back = current(sandbox, evaluation, "George", overview["message_id"])
     assert buttons(back) == [("✍️ 签署2026年11月", f"hg:ask:{TOKEN}")]
-    assert (await period_row(runtime)).status == hearts.PERIOD_OPEN
+    assert (await period_row(runtime)).status == PeriodStatus.OPEN
 
 
 # --- refusals --------------------------------------------------------------------------------
@@ -568,8 +571,8 @@ async def test_wrong_people_chats_and_buttons_get_one_sentence_and_change_nothin
         sandbox, evaluation["Sam"], decoy["message_id"], f"hg:yes:{TOKEN}", raw=True
     )
     assert toast == seen(runtime, "en", "sign.not_gm")
-    assert (await evaluation_row(runtime, sam_id)).status == hearts.SUBMITTED
-    assert (await period_row(runtime)).status == hearts.PERIOD_OPEN
+    assert (await evaluation_row(runtime, sam_id)).status == EvaluationStatus.SUBMITTED
+    assert (await period_row(runtime)).status == PeriodStatus.OPEN
 
 
 # --- /period ---------------------------------------------------------------------------------
@@ -627,7 +630,8 @@ async def test_period_deadline_moves_the_reminders_and_refuses_a_past_time(
         return [
             (r.kind, r.level, r.due_at)
             for r in rows
-            if r.state == REMINDER_PENDING and r.kind in (EVAL_REMIND, EVAL_LATE)
+            if r.state == OutboxState.PENDING
+            and r.kind in (EvaluationReminderKind.REMIND, EvaluationReminderKind.LATE)
         ]
 
     planned = await pending()
@@ -662,7 +666,11 @@ async def test_period_deadline_moves_the_reminders_and_refuses_a_past_time(
     )
     async with runtime.sessions() as session:
         old = [r for r in await store.reminders_of(session, PERIOD) if r.version == 0]
-    assert {r.state for r in old if r.kind in (EVAL_REMIND, EVAL_LATE)} == {REMINDER_CANCELLED}
+    assert {
+        r.state
+        for r in old
+        if r.kind in (EvaluationReminderKind.REMIND, EvaluationReminderKind.LATE)
+    } == {OutboxState.CANCELLED}
 
     # "last month" is two words, and October was never opened.
     assert await admin("/period deadline last month 2026-12-10 18:00") == seen(
@@ -683,7 +691,7 @@ async def test_period_close_reopen_and_open_another_month(
         runtime, "en", "period.closed", period="November 2026"
     )
     period = await period_row(runtime)
-    assert period.status == hearts.PERIOD_CLOSED
+    assert period.status == PeriodStatus.CLOSED
     assert period.closed_by is not None
     assert await admin("/period close 2026-11") == seen(
         runtime, "en", "period.not_open", period="November 2026", status="closed to new scoring"
@@ -691,7 +699,7 @@ async def test_period_close_reopen_and_open_another_month(
     assert await admin("/period reopen 2026-11") == seen(
         runtime, "en", "period.reopened", period="November 2026"
     )
-    assert (await period_row(runtime)).status == hearts.PERIOD_OPEN
+    assert (await period_row(runtime)).status == PeriodStatus.OPEN
     assert await admin("/period reopen 2026-11") == seen(
         runtime, "en", "period.not_closed", period="November 2026", status="open"
     )
@@ -761,4 +769,4 @@ async def test_confirm_all_refuses_when_an_evaluation_changed_behind_the_same_co
     assert await all_data(runtime, 3) != seen_three
     toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], seen_three)
     assert toast == seen(runtime, "en", "review.all_changed_toast")
-    assert set((await statuses(runtime, ids)).values()) == {hearts.SUBMITTED}
+    assert set((await statuses(runtime, ids)).values()) == {EvaluationStatus.SUBMITTED}

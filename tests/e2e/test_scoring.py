@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import hearts
 from bot.runtime import Runtime
+from bot.states import EvaluationStatus, PeriodStatus
 from sandbox import Sandbox
 from storage import hearts as store
 from storage.hearts import Scored
@@ -170,7 +171,7 @@ async def test_hannah_scores_sam_with_comments_changes_a_heart_submits_and_the_d
     }
     assert sam.comments == {"warmth": "Kept a guest waiting twice at turndown."}
     assert sam.evaluation.overall_comment == "Reliable and kind; must be quicker at turndown."
-    assert sam.evaluation.status == hearts.SUBMITTED
+    assert sam.evaluation.status == EvaluationStatus.SUBMITTED
     assert sam.evaluation.evaluator_id == evaluation.id_of("Hannah")
     assert await history_kinds(runtime, sam.id) == ["started", "submitted"]
     # One of two: the director hears nothing yet.
@@ -385,7 +386,7 @@ async def test_a_named_signed_period_is_one_sentence(
         october, _ = await store.open_period(
             session, "2026-10", now=NOW, zone=runtime.settings.zone
         )
-        october.status = hearts.PERIOD_SIGNED
+        october.status = PeriodStatus.SIGNED
         session.add(october)
         await session.commit()
     answer = await evaluation.say("Hannah", "/score 2026-10")
@@ -444,7 +445,7 @@ async def test_a_returned_evaluation_is_listed_first_with_the_reason_changed_and
     )
     after = await evaluation_of(runtime, evaluation.id_of("Sam"))
     assert after is not None
-    assert after.evaluation.status == hearts.SUBMITTED
+    assert after.evaluation.status == EvaluationStatus.SUBMITTED
     assert after.scores["warmth"] == 3
     assert after.comments == {"warmth": "Slow to answer the complaint."}
     assert await history_kinds(runtime, sam.id) == [
@@ -476,7 +477,7 @@ async def test_back_from_changing_a_heart_keeps_the_score(
     assert (sam.scores["carefulness"], sam.evaluation.step, sam.evaluation.status) == (
         5,
         "s",
-        hearts.DRAFT,
+        EvaluationStatus.DRAFT,
     )
 
 
@@ -530,7 +531,7 @@ async def test_a_return_in_a_closed_earlier_month_comes_first_and_nothing_new_st
             department="hk",
             now=NOW,
         )
-        returned.status = hearts.RETURNED
+        returned.status = EvaluationStatus.RETURNED
         returned.return_reason = reason
         returned.step = hearts.STEP_SUMMARY
         session.add(returned)
@@ -581,7 +582,7 @@ async def test_submitting_an_incomplete_summary_says_what_is_missing_and_goes_th
     assert f"Sam Staff · {EN_PERIOD} · 2/6" in screen["text"]
     after = await evaluation_of(runtime, evaluation.id_of("Sam"))
     assert after is not None
-    assert (after.evaluation.status, after.evaluation.step) == (hearts.DRAFT, "h:1")
+    assert (after.evaluation.status, after.evaluation.step) == (EvaluationStatus.DRAFT, "h:1")
     assert await history_kinds(runtime, sam.id) == ["started"]
 
 
