@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
-from bot.states import TaskStatus
+from bot.states import ReminderKind, TaskStatus
 from bot.when import format_local
 from handlers import callbacks, delivery, sending
 from handlers.base import (
@@ -168,10 +168,10 @@ async def deliver(
     if task is None or visit is None or task.status != "pending":
         return []  # done or called off since: nothing to say
     language = rt.settings.default_language
-    if reminder.kind == "assign":
+    if reminder.kind == ReminderKind.ASSIGN:
         header = rt.catalog.text(language, "task.header.assign")
         return await _to_departments(bot, rt, reminder, task, visit, header, now)
-    if reminder.kind == "remind":
+    if reminder.kind == ReminderKind.REMIND:
         minutes = round((now - reminder.due_at).total_seconds() / 60)
         header = (
             rt.catalog.text(language, "task.header.remind_late", minutes=minutes)
@@ -179,7 +179,7 @@ async def deliver(
             else rt.catalog.text(language, "task.header.remind")
         )
         return await _to_departments(bot, rt, reminder, task, visit, header, now)
-    if reminder.kind == "escalate":
+    if reminder.kind == ReminderKind.ESCALATE:
         return await _escalate(bot, rt, reminder, task, visit, now)
     return []
 
@@ -194,7 +194,7 @@ async def _to_departments(
     now: datetime,
 ) -> list[Attempt]:
     language = rt.settings.default_language
-    kind = "assignment" if reminder.kind == "assign" else "reminder"
+    kind = "assignment" if reminder.kind == ReminderKind.ASSIGN else "reminder"
     async with rt.sessions() as session:
         items = await visits.items_of(session, task.id or 0)
         claimant = await org.get_staff(session, task.claimed_by) if task.claimed_by else None

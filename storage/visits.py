@@ -16,7 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notice import Notice
 from bot.reception import PlannedTask, encode_escalation
-from bot.states import OPEN_VISIT_STATUSES, OutboxState, TaskRefusal, TaskStatus, VisitStatus
+from bot.states import (
+    OPEN_VISIT_STATUSES,
+    OutboxState,
+    ReminderKind,
+    TaskRefusal,
+    TaskStatus,
+    VisitStatus,
+)
 from storage import outbox
 from storage.models import (
     OUTBOX_VISIT,
@@ -216,7 +223,11 @@ async def _add_task(
             )
         )
     # The assignment goes out through the outbox too, so a crash mid-broadcast loses nothing.
-    session.add(Reminder(visit_id=visit.id, task_id=task.id, kind="assign", version=0, due_at=now))
+    session.add(
+        Reminder(
+            visit_id=visit.id, task_id=task.id, kind=ReminderKind.ASSIGN, version=0, due_at=now
+        )
+    )
     _add_reminders(session, visit, task, planned, version=visit.schedule_version, assigned_at=now)
 
 
@@ -242,7 +253,7 @@ def _add_reminders(
         Reminder(
             visit_id=visit.id,
             task_id=task.id,
-            kind="remind",
+            kind=ReminderKind.REMIND,
             version=version,
             due_at=planned.remind_at,
         )
@@ -260,7 +271,7 @@ def _add_escalations(
             Reminder(
                 visit_id=visit.id,
                 task_id=task.id,
-                kind="escalate",
+                kind=ReminderKind.ESCALATE,
                 level=level,
                 version=version,
                 due_at=at,
@@ -467,7 +478,10 @@ async def tick_item(
 
 
 async def _cancel_reminders(
-    session: AsyncSession, *, task_id: int, kinds: Sequence[str] = ("assign", "remind", "escalate")
+    session: AsyncSession,
+    *,
+    task_id: int,
+    kinds: Sequence[str] = tuple(ReminderKind),
 ) -> None:
     await session.exec(
         update(Reminder)
@@ -693,7 +707,9 @@ async def retime_visit(
         task = await session.get(VisitTask, task_id)
         if task is None or task.visit_id != visit_id or task.status != TaskStatus.PENDING:
             continue
-        await _cancel_reminders(session, task_id=task_id, kinds=("remind", "escalate"))
+        await _cancel_reminders(
+            session, task_id=task_id, kinds=(ReminderKind.REMIND, ReminderKind.ESCALATE)
+        )
         task.remind_at = planned.remind_at
         task.due_at = planned.due_at
         task.urgent = planned.urgent
@@ -819,7 +835,7 @@ async def last_reminder_sent(session: AsyncSession, task_id: int) -> Reminder | 
         select(Reminder)
         .where(
             col(Reminder.task_id) == task_id,
-            col(Reminder.kind) == "remind",
+            col(Reminder.kind) == ReminderKind.REMIND,
             col(Reminder.state) == OutboxState.SENT,
         )
         .order_by(col(Reminder.sent_at).desc(), col(Reminder.id).desc())
