@@ -25,16 +25,9 @@ from bot.playbook import load_playbook
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_in, utc_now
 from bot.settings import Settings
 from handlers import (
-    callbacks,
-    common,
-    conversations,
     delivery,
-    errors,
-    guard,
-    menus,
     org,
     periods,
-    prompts,
     results,
     review,
     roster,
@@ -45,6 +38,7 @@ from handlers import (
     vip,
 )
 from handlers import visits as visit_handlers
+from handlers.kit import callbacks, conversations, errors, everyone, guard, menus, prompts
 from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
 from storage.models import DRAFT_REGISTER, DRAFT_VIP
@@ -123,11 +117,11 @@ def build_application(
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
             MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompt_answers),
             # Everyone: greeting, help, language.
-            CommandHandler("start", common.start),
-            CommandHandler("help", common.help_command),
-            CommandHandler("language", common.language_command),
+            CommandHandler("start", everyone.start),
+            CommandHandler("help", everyone.help_command),
+            CommandHandler("language", everyone.language_command),
             CallbackQueryHandler(
-                common.language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)
+                everyone.language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)
             ),
             # Admins, in a department's group or topic.
             CommandHandler("bind", org.bind),
@@ -179,10 +173,10 @@ def build_application(
             CommandHandler("trend", results.trend_command),
             # What nothing above understood. Private text may be a comment the scoring
             # conversation is waiting for; otherwise it is stray.
-            MessageHandler(private & filters.COMMAND, common.unknown_command),
-            MessageHandler(filters.REPLY & filters.COMMAND, common.unknown_command_in_reply),
+            MessageHandler(private & filters.COMMAND, everyone.unknown_command),
+            MessageHandler(filters.REPLY & filters.COMMAND, everyone.unknown_command_in_reply),
             MessageHandler(private & filters.TEXT, scoring.score_text),
-            CallbackQueryHandler(common.stale_button),
+            CallbackQueryHandler(everyone.stale_button),
         ]
     )
     application.add_error_handler(errors.on_error)

@@ -1,5 +1,5 @@
 """Who may press a button, and where: the rule each callback prefix declares beside itself
-(handlers.callbacks), as data the one press guard (handlers.guard) checks, and the pure
+(handlers.kit.callbacks), as data the one press guard (handlers.kit.guard) checks, and the pure
 decisions it takes from them.
 
 Callback data is typed by a client: a modified client can send any data on any message of

@@ -17,9 +17,9 @@ from bot.reception import task_mark
 from bot.runtime import Runtime
 from bot.states import TaskStatus, VisitStatus
 from bot.when import format_local
-from handlers import callbacks, sending
-from handlers.outgoing import fit
-from handlers.sending import Outcome
+from handlers.kit import callbacks, sending
+from handlers.kit.outgoing import fit
+from handlers.kit.sending import Outcome
 from storage import org, visits
 from storage.models import Visit
 

@@ -22,8 +22,8 @@ from telegram.ext import Application, ContextTypes
 from bot.reception import is_late_send
 from bot.runtime import Runtime, runtime_in
 from handlers import cards, evaluation_outbox, tasks
-from handlers.base import send_to_department
-from handlers.sending import Attempt, Outcome, backoff
+from handlers.kit.base import send_to_department
+from handlers.kit.sending import Attempt, Outcome, backoff
 from storage import visits
 from storage.models import Reminder
 

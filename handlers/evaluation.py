@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import hearts
 from bot.runtime import Runtime
 from bot.when import format_local
-from handlers.base import Caller, is_private, plain, reply
+from handlers.kit.base import Caller, is_private, plain, reply
 from storage import hearts as store
 from storage.hearts import Scored
 from storage.models import EvaluationPeriod

@@ -21,9 +21,9 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
 from bot.states import EvaluationReminderKind, PeriodStatus
-from handlers.base import texts_for
 from handlers.evaluation import deadline_text, few_names, period_label
-from handlers.sending import Attempt, Outcome, backoff, send_once
+from handlers.kit.base import texts_for
+from handlers.kit.sending import Attempt, Outcome, backoff, send_once
 from storage import hearts as store
 from storage import org
 from storage.models import OUTBOX_EVALUATION, EvaluationPeriod, EvaluationReminder

@@ -28,8 +28,8 @@ from bot.org import (
     can_manage_bindings,
 )
 from bot.runtime import Runtime
-from handlers import callbacks, sending
-from handlers.base import (
+from handlers.kit import callbacks, sending
+from handlers.kit.base import (
     Context,
     greet,
     identify,
@@ -43,10 +43,10 @@ from handlers.base import (
     send_private,
     topic_of,
 )
-from handlers.common import department_name, help_text
-from handlers.conversations import Conversation
-from handlers.outgoing import fit
-from handlers.sending import Outcome
+from handlers.kit.conversations import Conversation
+from handlers.kit.everyone import department_name, help_text
+from handlers.kit.outgoing import fit
+from handlers.kit.sending import Outcome
 from storage import drafts, org
 from storage.drafts import Draft
 from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff

@@ -10,13 +10,6 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, PeriodStatus
 from bot.when import WhenError, format_local, parse_arrival
-from handlers.base import (
-    Caller,
-    Context,
-    identify,
-    reply,
-    runtime,
-)
 from handlers.evaluation import (
     current_period,
     deadline_text,
@@ -24,7 +17,14 @@ from handlers.evaluation import (
     private_only,
     status_text,
 )
-from handlers.outgoing import reply_whole
+from handlers.kit.base import (
+    Caller,
+    Context,
+    identify,
+    reply,
+    runtime,
+)
+from handlers.kit.outgoing import reply_whole
 from handlers.review import counts, load_board
 from storage import hearts as store
 from storage import org

@@ -21,14 +21,6 @@ from bot.runtime import Runtime
 from bot.score_report import SCOPE_ALL, Candidate, Result
 from bot.states import EvaluationStatus, PeriodStatus
 from bot.when import format_local
-from handlers.base import (
-    Caller,
-    Context,
-    identify,
-    plain,
-    reply,
-    runtime,
-)
 from handlers.evaluation import (
     Texts,
     heart_name,
@@ -37,7 +29,15 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
-from handlers.outgoing import Limit, fit, reply_whole
+from handlers.kit.base import (
+    Caller,
+    Context,
+    identify,
+    plain,
+    reply,
+    runtime,
+)
+from handlers.kit.outgoing import Limit, fit, reply_whole
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored

@@ -2,7 +2,7 @@
 department. Private: in a group it answers with one line, and no score reaches a group.
 The same board (who is where in the chain) feeds the GM's /sign (handlers.signing).
 
-Callback data (handlers.callbacks):
+Callback data (handlers.kit.callbacks):
     hr:ok:<evaluation>     confirm one            hr:ret:<evaluation>   return one (asks why)
     hr:hist:<evaluation>   scores and history     hr:all:<period>:<n>:<digest>
                                                   confirm the n submitted shown
@@ -36,18 +36,6 @@ from bot.runtime import Runtime
 from bot.score_report import chunks
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
 from bot.when import format_local
-from handlers import callbacks
-from handlers.base import (
-    Caller,
-    Context,
-    identify,
-    is_private,
-    pressed_message,
-    reply,
-    runtime,
-    send_private,
-    texts_for,
-)
 from handlers.evaluation import (
     Texts,
     clip,
@@ -62,8 +50,20 @@ from handlers.evaluation import (
     score_lines,
     status_text,
 )
-from handlers.outgoing import fit
-from handlers.prompts import ask_for_reply
+from handlers.kit import callbacks
+from handlers.kit.base import (
+    Caller,
+    Context,
+    identify,
+    is_private,
+    pressed_message,
+    reply,
+    runtime,
+    send_private,
+    texts_for,
+)
+from handlers.kit.outgoing import fit
+from handlers.kit.prompts import ask_for_reply
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from telegram import Update
 
 from bot.roster import RosterError, parse_roster, render_errors
-from handlers.base import Context, identify, is_private, reply, runtime
+from handlers.kit.base import Context, identify, is_private, reply, runtime
 from storage import org
 from storage.roster import import_roster
 

@@ -40,19 +40,6 @@ from telegram.error import BadRequest
 from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
-from handlers import callbacks, common
-from handlers.base import (
-    Caller,
-    Context,
-    identify,
-    is_private,
-    plain,
-    pressed_message,
-    reply,
-    runtime,
-    send_private,
-    texts_for,
-)
 from handlers.evaluation import (
     clip,
     compact_scores,
@@ -66,7 +53,20 @@ from handlers.evaluation import (
     private_only,
     score_lines,
 )
-from handlers.outgoing import fit, with_note
+from handlers.kit import callbacks, everyone
+from handlers.kit.base import (
+    Caller,
+    Context,
+    identify,
+    is_private,
+    plain,
+    pressed_message,
+    reply,
+    runtime,
+    send_private,
+    texts_for,
+)
+from handlers.kit.outgoing import fit, with_note
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -890,7 +890,7 @@ async def score_text(update: Update, context: Context) -> None:
     """Private text: the comment a draft waits for (then its next step); at a button step,
     a pointer to the buttons; anything else is stray text."""
     if not await take_typed_text(update, context):
-        await common.stray_text(update, context)
+        await everyone.stray_text(update, context)
 
 
 async def comment_as_reply(update: Update, context: Context) -> bool:

@@ -16,18 +16,6 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus
 from bot.when import format_local
-from handlers import callbacks
-from handlers.base import (
-    Caller,
-    Context,
-    identify,
-    is_private,
-    pressed_message,
-    reply,
-    runtime,
-    send_private,
-    texts_for,
-)
 from handlers.evaluation import (
     Texts,
     current_period,
@@ -38,7 +26,19 @@ from handlers.evaluation import (
     private_only,
     status_text,
 )
-from handlers.outgoing import Listing, reply_listing
+from handlers.kit import callbacks
+from handlers.kit.base import (
+    Caller,
+    Context,
+    identify,
+    is_private,
+    pressed_message,
+    reply,
+    runtime,
+    send_private,
+    texts_for,
+)
+from handlers.kit.outgoing import Listing, reply_listing
 from handlers.review import (
     UNASSIGNED,
     WAITING,
@@ -126,7 +126,7 @@ def sign_screen(
 ) -> tuple[Listing, InlineKeyboardMarkup | None]:
     """The GM's overview: each department's results, then the summary, what stops a
     signature (or that nothing does) and the buttons. A hotel too big for one message gets
-    the departments as a document beside the summary (handlers.outgoing.Listing)."""
+    the departments as a document beside the summary (handlers.kit.outgoing.Listing)."""
     t, toast = caller.t, caller.toast
     label = period_label(t, board.period.key)
     tally = counts(board.entries)

@@ -13,11 +13,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.org import ROLES, can_edit_staff
-from handlers import callbacks
-from handlers.base import Caller, Context, identify, is_private, reply, runtime
-from handlers.common import department_name
+from handlers.kit import callbacks
+from handlers.kit.base import Caller, Context, identify, is_private, reply, runtime
+from handlers.kit.everyone import department_name
+from handlers.kit.outgoing import fit
 from handlers.org import tell_applicant
-from handlers.outgoing import fit
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING
 

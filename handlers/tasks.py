@@ -20,8 +20,9 @@ from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.states import ReminderKind, TaskStatus
 from bot.when import format_local
-from handlers import callbacks, delivery, sending
-from handlers.base import (
+from handlers import delivery
+from handlers.kit import callbacks, sending
+from handlers.kit.base import (
     Caller,
     Context,
     identify,
@@ -34,9 +35,9 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
-from handlers.outgoing import fit, with_note
-from handlers.prompts import ask_for_reply
-from handlers.sending import Attempt, Outcome
+from handlers.kit.outgoing import fit, with_note
+from handlers.kit.prompts import ask_for_reply
+from handlers.kit.sending import Attempt, Outcome
 from storage import org, visits
 from storage.models import OUTBOX_VISIT, ChatBinding, Reminder, TaskCheckItem, Visit, VisitTask
 

@@ -57,8 +57,9 @@ from bot.reception import plan_visit
 from bot.runtime import Runtime
 from bot.states import VisitStatus
 from bot.when import format_local
-from handlers import callbacks, delivery, sending
-from handlers.base import (
+from handlers import delivery
+from handlers.kit import callbacks, sending
+from handlers.kit.base import (
     Caller,
     Context,
     identify,
@@ -70,10 +71,10 @@ from handlers.base import (
     runtime,
     send_private,
 )
-from handlers.conversations import Conversation
-from handlers.outgoing import fit, with_note
-from handlers.prompts import ask_for_reply
-from handlers.sending import Outcome
+from handlers.kit.conversations import Conversation
+from handlers.kit.outgoing import fit, with_note
+from handlers.kit.prompts import ask_for_reply
+from handlers.kit.sending import Outcome
 from storage import drafts, org, visits
 from storage.drafts import Draft
 from storage.models import DRAFT_VIP, Visit

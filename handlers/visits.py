@@ -26,8 +26,9 @@ from bot.reception import decode_escalation, plan_task
 from bot.runtime import Runtime
 from bot.states import OPEN_VISIT_STATUSES, TaskStatus, VisitStatus
 from bot.when import WhenError, format_local, parse_arrival
-from handlers import callbacks, cards, delivery, results
-from handlers.base import (
+from handlers import cards, delivery, results
+from handlers.kit import callbacks
+from handlers.kit.base import (
     Caller,
     Context,
     identify,
@@ -41,8 +42,8 @@ from handlers.base import (
     send_private,
     send_to_department,
 )
-from handlers.outgoing import Limit, fit, reply_whole
-from handlers.prompts import ask_for_reply
+from handlers.kit.outgoing import Limit, fit, reply_whole
+from handlers.kit.prompts import ask_for_reply
 from storage import org, visits
 from storage.models import Visit, VisitTask
 

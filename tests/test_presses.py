@@ -19,8 +19,8 @@ from bot.presses import (
     may_press,
     refusal_of,
 )
-from handlers import callbacks
-from handlers.guard import IDS_CHECKS
+from handlers.kit import callbacks
+from handlers.kit.guard import IDS_CHECKS
 
 DECLARED = [
     pytest.param(rule, id=f"{prefix}:{action}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.org import Person, can_decide_registration, help_commands, pick_language
-from handlers import callbacks
+from handlers.kit import callbacks
 
 
 def person(*roles: str, department: str | None = "hk", active: bool = True, admin: bool = False):

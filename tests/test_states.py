@@ -16,7 +16,7 @@ from bot.states import (
     TaskStatus,
     VisitStatus,
 )
-from handlers import callbacks
+from handlers.kit import callbacks
 
 CATALOG = Catalog.load()
 

@@ -855,7 +855,7 @@ async def test_a_hotel_too_big_for_one_message_gets_its_lists_as_documents_besid
     george = ev["George"]
     before = len(ev.inbox("George"))
     await sandbox.send_message(george, text=f"/sign {PERIOD}")
-    await sandbox.wait_idle()
+    await sandbox.wait_for_message(george, predicate=lambda m: bool(data_of(m)))
     document, screen = ev.inbox("George")[before:]
     assert document["document"]["file_name"] == f"sign-{PERIOD}.txt"
     listed = sandbox.file_bytes(document["document"]["file_id"]).decode()
@@ -874,8 +874,7 @@ async def test_a_hotel_too_big_for_one_message_gets_its_lists_as_documents_besid
 
     admin = ev.admin
     await sandbox.send_message(admin, text="/period")
-    await sandbox.wait_idle()
-    last = sandbox.messages(admin)[-1]
+    last = await sandbox.wait_for_message(admin, predicate=lambda m: "document" in m)
     assert last["document"]["file_name"] == "periods.txt"
     assert "Extra Person 401" in sandbox.file_bytes(last["document"]["file_id"]).decode()
 

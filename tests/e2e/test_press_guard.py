@@ -4,7 +4,7 @@ in a private chat, in a department topic and in an unbound group, with ids of an
 visit. What SPEC allows works; everything else gets a refusal toast and changes neither a
 row nor a message.
 
-The table is built from the declared prefixes (handlers.callbacks.PREFIXES): a prefix or an
+The table is built from the declared prefixes (handlers.kit.callbacks.PREFIXES): a prefix or an
 action without a row here fails `test_every_declared_press_has_a_row_in_the_table`. The
 world (two confirmed visits, two notices being checked, problems, cards, questions, menus) is
 built once per database, and every press of the table runs against it.
@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.presses import CHAT_REFUSALS, REFUSALS
 from bot.runtime import Runtime
-from handlers import callbacks
+from handlers.kit import callbacks
 from sandbox import Sandbox
 from sandbox.world import SandboxChat, SandboxUser
 from storage import visits

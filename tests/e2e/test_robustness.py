@@ -42,7 +42,7 @@ async def test_a_failing_handler_apologises_and_tells_the_admins_once(
         await sandbox.wait_idle()
     assert [type(e).__name__ for e in handler_errors] == ["NetworkError", "NetworkError"]
     handler_errors.clear()
-    logged_errors.clear()  # handlers.errors logs each failure it reports
+    logged_errors.clear()  # handlers.kit.errors logs each failure it reports
     reports = sandbox.messages(admin)
     assert len(reports) == 1  # the same error twice is reported once
     assert "NetworkError — handlers/base.py:" in reports[0]["text"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import Runtime
-from handlers.base import plain
+from handlers.kit.base import plain
 from sandbox import Sandbox
 from storage import visits
 from tests.e2e.conftest import FakeClock, Hotel, eventually, seen

@@ -8,9 +8,9 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 
-from handlers import sending
-from handlers.base import Context, identify, language_for, plain, runtime
-from handlers.outgoing import Limit, fit
+from handlers.kit import sending
+from handlers.kit.base import Context, identify, language_for, plain, runtime
+from handlers.kit.outgoing import Limit, fit
 from storage import org
 
 log = logging.getLogger(__name__)

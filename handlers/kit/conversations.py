@@ -17,8 +17,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from handlers import common
-from handlers.base import Context, identify, reply, runtime
+from handlers.kit import everyone
+from handlers.kit.base import Context, identify, reply, runtime
 from storage import drafts
 from storage.drafts import Draft
 
@@ -75,7 +75,7 @@ def cancel_handler(conversations: Mapping[str, Conversation]) -> Handler:
                 await drafts.drop_draft(session, telegram_id=user.id, kind=draft.kind)
         conversation = conversations.get(draft.kind) if draft is not None else None
         if draft is None or conversation is None:
-            await common.unknown_command(update, context)
+            await everyone.unknown_command(update, context)
             return
         await conversation.cancel(update, context, draft)
 

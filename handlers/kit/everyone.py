@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Catalog
 from bot.org import Person, help_commands
-from handlers import callbacks, sending
-from handlers.base import (
+from handlers.kit import callbacks, sending
+from handlers.kit.base import (
     Caller,
     Context,
     caller_for,
@@ -18,8 +18,8 @@ from handlers.base import (
     runtime,
     topic_of,
 )
-from handlers.menus import show_personal_menu
-from handlers.outgoing import fit
+from handlers.kit.menus import show_personal_menu
+from handlers.kit.outgoing import fit
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING, Department
 

@@ -14,9 +14,9 @@ from telegram.ext import ContextTypes
 from bot.i18n import Catalog
 from bot.org import Person, pick_language
 from bot.runtime import Runtime, runtime_in
-from handlers import sending
-from handlers.menus import show_personal_menu
-from handlers.outgoing import Limit, fit, plain, with_note
+from handlers.kit import sending
+from handlers.kit.menus import show_personal_menu
+from handlers.kit.outgoing import Limit, fit, plain, with_note
 from storage import org
 from storage.models import Staff
 from storage.org import StaffView

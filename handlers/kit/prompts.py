@@ -13,8 +13,8 @@ from typing import Any
 from telegram import ForceReply, Message, Update, User
 
 from bot.runtime import Runtime
-from handlers.base import Caller, Context, identify, is_private, reply, runtime
-from handlers.outgoing import fit
+from handlers.kit.base import Caller, Context, identify, is_private, reply, runtime
+from handlers.kit.outgoing import fit
 from storage import visits
 
 # Whoever asked a kind of question takes its answer: (update, context, caller, ref_id, text).

@@ -1,5 +1,5 @@
 """The one press guard: every button press is checked against the rule its callback prefix
-declares (handlers.callbacks) before any handler runs.
+declares (handlers.kit.callbacks) before any handler runs.
 
 Registered in bot.app ahead of every other handler (group -1). A refused press gets a short
 toast and stops there: no handler runs, so no row and no message changes. A press of a
@@ -25,8 +25,8 @@ from bot.presses import (
     refusal_of,
 )
 from bot.runtime import Runtime
-from handlers import callbacks
-from handlers.base import Caller, Context, identify, pressed_message, runtime, topic_of
+from handlers.kit import callbacks
+from handlers.kit.base import Caller, Context, identify, pressed_message, runtime, topic_of
 from storage import org, visits
 
 STALE = "common.stale_button"

@@ -5,7 +5,7 @@ a restart. Each handler registers with `pattern(prefix)`; `parse` refuses anythi
 
 Each prefix declares beside itself, per action, who may press it, in which chat, and how
 every id in its data is tied to the pressed message (a `Rule`, bot.presses). The one press
-guard (handlers.guard) checks that rule before any handler runs; `encode` and `pattern`
+guard (handlers.kit.guard) checks that rule before any handler runs; `encode` and `pattern`
 refuse a prefix or action without one, so no button can ship without its rule.
 """
 
