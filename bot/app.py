@@ -24,21 +24,12 @@ from bot.i18n import Catalog
 from bot.playbook import load_playbook
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_in, utc_now
 from bot.settings import Settings
-from handlers import (
-    delivery,
-    org,
-    periods,
-    results,
-    review,
-    roster,
-    scoring,
-    signing,
-    staff,
-    tasks,
-    vip,
-)
-from handlers import visits as visit_handlers
+from handlers import exports, outbox
+from handlers.evaluation import periods, results, review, scoring, signing
 from handlers.kit import callbacks, conversations, errors, everyone, guard, menus, prompts
+from handlers.org import registration, roster, staff
+from handlers.reception import tasks, vip
+from handlers.reception import visits as visit_handlers
 from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
 from storage.models import DRAFT_REGISTER, DRAFT_VIP
@@ -90,7 +81,7 @@ def build_application(
         unclaimed=scoring.comment_as_reply,
     )
     # The conversations kept as rows (storage.drafts), by the kind of their draft.
-    drafted = {DRAFT_VIP: vip.CONVERSATION, DRAFT_REGISTER: org.REGISTRATION}
+    drafted = {DRAFT_VIP: vip.CONVERSATION, DRAFT_REGISTER: registration.REGISTRATION}
 
     # Every button press, before any handler: the rule its prefix declares (who, where,
     # which message its ids belong to). A refused press stops here with a toast.
@@ -111,8 +102,8 @@ def build_application(
             CommandHandler("vip", vip.vip_start),
             CallbackQueryHandler(vip.vip_summary_button, pattern=r"^ni:"),
             CallbackQueryHandler(vip.vip_correct, pattern=r"^vip:fix:\d+$"),
-            CommandHandler("register", org.register_start),
-            CallbackQueryHandler(org.register_department, pattern=r"^reg:dept:"),
+            CommandHandler("register", registration.register_start),
+            CallbackQueryHandler(registration.register_department, pattern=r"^reg:dept:"),
             CommandHandler("cancel", conversations.cancel_handler(drafted), filters=private),
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
             MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompt_answers),
@@ -124,12 +115,13 @@ def build_application(
                 everyone.language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)
             ),
             # Admins, in a department's group or topic.
-            CommandHandler("bind", org.bind),
-            CommandHandler("unbind", org.unbind),
-            MessageHandler(filters.StatusUpdate.MIGRATE, org.chat_migrated),
+            CommandHandler("bind", registration.bind),
+            CommandHandler("unbind", registration.unbind),
+            MessageHandler(filters.StatusUpdate.MIGRATE, registration.chat_migrated),
             # Approvers: the buttons on a registration request.
             CallbackQueryHandler(
-                org.registration_decided, pattern=callbacks.pattern(callbacks.REGISTER, "ok", "no")
+                registration.registration_decided,
+                pattern=callbacks.pattern(callbacks.REGISTER, "ok", "no"),
             ),
             # Admins, in private: people and the roster.
             CommandHandler("staff", staff.staff_command),
@@ -157,7 +149,7 @@ def build_application(
             CallbackQueryHandler(
                 visit_handlers.close_button, pattern=callbacks.pattern(callbacks.CLOSE_VISIT)
             ),
-            CommandHandler("export", visit_handlers.export_command),
+            CommandHandler("export", exports.export_command),
             # Six-hearts evaluation: private conversations (a group gets one line saying so).
             CommandHandler("score", scoring.score_command),
             CallbackQueryHandler(scoring.score_button, pattern=callbacks.pattern(callbacks.SCORE)),
@@ -205,7 +197,7 @@ async def start_bot(application: BotApplication) -> None:
     await menus.publish_command_menus(application, runtime.catalog)
     # Reminders are rows; one repeating job sends whatever is due, including anything that
     # fell due while the bot was down (marked late), and resumes what a stopped run left.
-    delivery.schedule_tick(application)
+    outbox.schedule_tick(application)
 
 
 async def stop_bot(application: BotApplication) -> None:

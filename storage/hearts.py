@@ -723,7 +723,7 @@ async def outstanding(
     return [Outstanding(k, tuple(v)) for k, v in sorted(behind.items())]
 
 
-# --- handlers.scoring ------------------------------------------------------------------------
+# --- handlers.evaluation.scoring -------------------------------------------------------------
 
 
 async def latest_editable(session: AsyncSession, evaluator_id: int) -> Evaluation | None:
@@ -740,7 +740,7 @@ async def latest_editable(session: AsyncSession, evaluator_id: int) -> Evaluatio
     return result.first()
 
 
-# --- results and reports (handlers.results) --------------------------------------------------
+# --- results and reports (handlers.evaluation.results) -------------------------------------
 
 
 async def confirmed_of(

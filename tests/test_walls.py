@@ -25,9 +25,17 @@ def lint(path: str, source: str) -> str:
 @pytest.mark.parametrize(
     ("path", "source"),
     [
-        ("handlers/kit/probe.py", "from handlers import vip\n"),
-        ("handlers/kit/probe.py", "from handlers.scoring import score_command\n"),
-        ("handlers/kit/probe.py", "import handlers.tasks\n"),
+        # The kit imports no capability, nor the modules that know them all.
+        ("handlers/kit/probe.py", "from handlers.reception import vip\n"),
+        ("handlers/kit/probe.py", "from handlers.evaluation.scoring import score_command\n"),
+        ("handlers/kit/probe.py", "import handlers.org.staff\n"),
+        ("handlers/kit/probe.py", "from handlers import outbox\n"),
+        # A capability never imports another.
+        ("handlers/reception/probe.py", "from handlers.evaluation import results\n"),
+        ("handlers/evaluation/probe.py", "from handlers.reception.tasks import deliver\n"),
+        ("handlers/org/probe.py", "import handlers.evaluation.review\n"),
+        ("handlers/evaluation/probe.py", "from handlers import exports\n"),
+        # The rules and storage never import telegram.
         ("storage/probe.py", "import telegram\n"),
         ("bot/probe.py", "from telegram import Bot\n"),
     ],
@@ -40,7 +48,12 @@ def test_a_forbidden_import_fails_lint(path: str, source: str) -> None:
     ("path", "source"),
     [
         ("handlers/kit/probe.py", "from handlers.kit import callbacks\nimport telegram\n"),
-        ("handlers/probe.py", "from handlers import vip\nimport telegram\n"),
+        ("handlers/reception/probe.py", "from handlers.kit import tick\nimport telegram\n"),
+        ("handlers/reception/probe.py", "from handlers.reception import cards\n"),
+        ("handlers/evaluation/probe.py", "from handlers.evaluation.shared import few_names\n"),
+        # The one tick and /export know every capability.
+        ("handlers/outbox.py", "from handlers.evaluation import outbox\n"),
+        ("handlers/exports.py", "from handlers.reception import visits\n"),
         ("storage/probe.py", "from bot.states import VisitStatus\n"),
     ],
 )

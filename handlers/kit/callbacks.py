@@ -52,7 +52,7 @@ REGISTER = declare(
     },
 )
 # st:page:<n> | st:view:<id> | st:role:<id>:<role> | st:dept:<id> | … — the /staff menu an
-# admin opened in their private chat (see handlers.staff).
+# admin opened in their private chat (see handlers.org.staff).
 STAFF = declare(
     "st",
     _each(
@@ -88,7 +88,7 @@ PROBLEM = declare(
 )
 # card:arr:<visit> on that visit's status card (the CS chat).
 CARD = declare("card", {"arr": Rule(Who.VISIT_MANAGER, Where.DEPARTMENT_CHAT, Ids.STATUS_CARD)})
-# vc:done|off|keep:<visit> on the "close visit #12?" question (handlers.visits).
+# vc:done|off|keep:<visit> on the "close visit #12?" question (handlers.reception.visits).
 CLOSE_VISIT = declare(
     "vc",
     {
@@ -100,7 +100,7 @@ CLOSE_VISIT = declare(
 )
 # The six-hearts evaluation, private only: the scores never reach a group.
 _SCORES_PRIVATE = "evaluation.private_only"
-# hs:… — the /score conversation (handlers.scoring).
+# hs:… — the /score conversation (handlers.evaluation.scoring).
 SCORE = declare(
     "hs",
     _each(
@@ -116,7 +116,7 @@ REVIEW = declare(
         Rule(Who.DIRECTOR, Where.PRIVATE, Ids.EVALUATION_SCREEN, chat_refusal=_SCORES_PRIVATE),
     ),
 )
-# hg:ask|yes|no:<period> — the GM's /sign (handlers.signing).
+# hg:ask|yes|no:<period> — the GM's /sign (handlers.evaluation.signing).
 SIGN = declare(
     "hg",
     _each(

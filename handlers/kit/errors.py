@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from storage import org
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 
 from handlers.kit import sending
 from handlers.kit.base import Context, identify, language_for, plain, runtime
 from handlers.kit.outgoing import Limit, fit
-from storage import org
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,12 @@ async def on_error(update: object, context: Context) -> None:
     await _tell_admins_once(context, error)
 
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # handlers/kit/errors.py → the project
 
 
 def _our_deepest_frame(error: BaseException) -> str:
-    """Where in our code the error surfaced (`handlers/org.py:120`): the same bug, the same
-    place, however deep in a library it was finally raised."""
+    """Where in our code the error surfaced (`handlers/org/staff.py:120`): the same bug, the
+    same place, however deep in a library it was finally raised."""
     where = "?"
     frame = error.__traceback__
     while frame is not None:

@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.states import OutboxState
 from bot.when import format_local
-from handlers.delivery import CLAIM_LEASE
+from handlers.outbox import CLAIM_LEASE
 from sandbox import Sandbox
 from storage import outbox, visits
 from storage.db import SessionFactory

@@ -16,7 +16,7 @@ from bot import hearts
 from bot.hearts import split_period
 from bot.runtime import Runtime
 from bot.states import EvaluationReminderKind, EvaluationStatus, OutboxState, PeriodStatus
-from handlers.review import load_board, shown_digest
+from handlers.evaluation.review import load_board, shown_digest
 from sandbox import Sandbox
 from storage import hearts as store
 from storage import org

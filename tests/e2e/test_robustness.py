@@ -45,5 +45,5 @@ async def test_a_failing_handler_apologises_and_tells_the_admins_once(
     logged_errors.clear()  # handlers.kit.errors logs each failure it reports
     reports = sandbox.messages(admin)
     assert len(reports) == 1  # the same error twice is reported once
-    assert "NetworkError — handlers/base.py:" in reports[0]["text"]
+    assert "NetworkError — handlers/kit/base.py:" in reports[0]["text"]
     assert "Traceback" not in reports[0]["text"]

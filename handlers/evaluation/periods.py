@@ -10,7 +10,8 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, PeriodStatus
 from bot.when import WhenError, format_local, parse_arrival
-from handlers.evaluation import (
+from handlers.evaluation.review import counts, load_board
+from handlers.evaluation.shared import (
     current_period,
     deadline_text,
     period_label,
@@ -25,7 +26,6 @@ from handlers.kit.base import (
     runtime,
 )
 from handlers.kit.outgoing import reply_whole
-from handlers.review import counts, load_board
 from storage import hearts as store
 from storage import org
 

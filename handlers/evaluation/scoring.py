@@ -40,7 +40,7 @@ from telegram.error import BadRequest
 from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
-from handlers.evaluation import (
+from handlers.evaluation.shared import (
     clip,
     compact_scores,
     current_period,

@@ -26,8 +26,7 @@ from bot.reception import decode_escalation, plan_task
 from bot.runtime import Runtime
 from bot.states import OPEN_VISIT_STATUSES, TaskStatus, VisitStatus
 from bot.when import WhenError, format_local, parse_arrival
-from handlers import cards, delivery, results
-from handlers.kit import callbacks
+from handlers.kit import callbacks, tick
 from handlers.kit.base import (
     Caller,
     Context,
@@ -44,6 +43,7 @@ from handlers.kit.base import (
 )
 from handlers.kit.outgoing import Limit, fit, reply_whole
 from handlers.kit.prompts import ask_for_reply
+from handlers.reception import cards
 from storage import org, visits
 from storage.models import Visit, VisitTask
 
@@ -316,7 +316,7 @@ async def move_arrival(
             tasks=len(plan),
         ),
     )
-    delivery.nudge(context.application)
+    tick.nudge(context.application)
 
 
 async def _tell_departments_of_new_times(
@@ -496,7 +496,7 @@ async def _close(
         await reply(update, caller.t("visit.completed_done", visit=visit.id))
         if is_private(update):
             await _send_archive(update, rt, caller, closed)
-    delivery.nudge(context.application)
+    tick.nudge(context.application)
 
 
 # --- The archive -------------------------------------------------------------------------------
@@ -602,28 +602,24 @@ async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchiv
 # --- /export visits <month> ------------------------------------------------------------------
 
 
-async def export_command(update: Update, context: Context) -> None:
-    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat.
-    (/export scores 2026-11 is the six-hearts workbook, with its own rights: handlers.results.)"""
+async def export_visits(update: Update, context: Context, caller: Caller, args: list[str]) -> None:
+    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat
+    (handlers.exports reads /export; `args` are its words after "visits", none for a
+    command it could not read, which gets the usage)."""
     rt = runtime(context)
-    caller = await identify(update, context)
-    if context.args and context.args[0].lower() == "scores":
-        await results.export_scores(update, context, caller, context.args[1:])
-        return
     if not is_private(update):
         await reply(update, caller.t("common.private_only", bot=context.bot.username))
         return
     if not (can_cross_check(caller.person) or caller.person.effective_roles & {"director", "gm"}):
         await reply(update, caller.t("visit.export_not_allowed"))
         return
-    args = context.args or []
-    if len(args) < 2 or args[0].lower() != "visits":
+    if not args:
         await reply(update, caller.t("visit.export_usage"))
         return
     zone = rt.settings.zone
     # The same months as the evaluation's (2026-11, 2026年11月, last month), the same
     # one-sentence answers for a wrong one; years outside 2000–2100 are refused.
-    label = hearts.parse_period(" ".join(args[1:]), now=rt.clock(), zone=zone)
+    label = hearts.parse_period(" ".join(args), now=rt.clock(), zone=zone)
     if isinstance(label, hearts.PeriodError):
         await reply(update, caller.t(label.key, **label.params))
         return

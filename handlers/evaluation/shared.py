@@ -1,9 +1,9 @@
 """What the six-hearts handlers share: which period a command means, how an evaluation is
 written out, and the private-chat rule (scores are never shown in a group).
 
-The scoring conversation is `handlers.scoring`, the director's review and the GM's
-signature `handlers.review`, results and reports `handlers.results`; the timed messages
-go through the outbox (`handlers.delivery`).
+The scoring conversation is `scoring`, the director's review `review`, the GM's signature
+`signing`, results and reports `results` (all in handlers.evaluation); the timed messages go
+through the outbox tick (`handlers.outbox`).
 """
 
 from __future__ import annotations

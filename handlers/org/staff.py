@@ -17,7 +17,7 @@ from handlers.kit import callbacks
 from handlers.kit.base import Caller, Context, identify, is_private, reply, runtime
 from handlers.kit.everyone import department_name
 from handlers.kit.outgoing import fit
-from handlers.org import tell_applicant
+from handlers.org.registration import tell_applicant
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING
 

@@ -1,6 +1,6 @@
 """/review: the director confirms or returns each evaluation of a period, department by
 department. Private: in a group it answers with one line, and no score reaches a group.
-The same board (who is where in the chain) feeds the GM's /sign (handlers.signing).
+The same board (who is where in the chain) feeds the GM's /sign (handlers.evaluation.signing).
 
 Callback data (handlers.kit.callbacks):
     hr:ok:<evaluation>     confirm one            hr:ret:<evaluation>   return one (asks why)
@@ -36,7 +36,7 @@ from bot.runtime import Runtime
 from bot.score_report import chunks
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
 from bot.when import format_local
-from handlers.evaluation import (
+from handlers.evaluation.shared import (
     Texts,
     clip,
     compact_scores,

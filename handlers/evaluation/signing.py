@@ -16,7 +16,18 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus
 from bot.when import format_local
-from handlers.evaluation import (
+from handlers.evaluation.review import (
+    UNASSIGNED,
+    WAITING,
+    Board,
+    Entry,
+    button,
+    counts,
+    edit_quietly,
+    load_board,
+    signed_line,
+)
+from handlers.evaluation.shared import (
     Texts,
     current_period,
     period_from_args,
@@ -39,17 +50,6 @@ from handlers.kit.base import (
     texts_for,
 )
 from handlers.kit.outgoing import Listing, reply_listing
-from handlers.review import (
-    UNASSIGNED,
-    WAITING,
-    Board,
-    Entry,
-    button,
-    counts,
-    edit_quietly,
-    load_board,
-    signed_line,
-)
 from storage import hearts as store
 from storage import org
 from storage.models import EvaluationPeriod

@@ -21,7 +21,7 @@ from bot.runtime import Runtime
 from bot.score_report import SCOPE_ALL, Candidate, Result
 from bot.states import EvaluationStatus, PeriodStatus
 from bot.when import format_local
-from handlers.evaluation import (
+from handlers.evaluation.shared import (
     Texts,
     heart_name,
     period_from_args,

@@ -1,4 +1,5 @@
-"""The six-hearts evaluation's timed messages, sent by the outbox tick (`handlers.delivery`):
+"""The six-hearts evaluation's timed messages, sent by the outbox tick
+(`handlers.outbox`):
 the month's period opened on its first tick, its deadline reminders to evaluators who are
 behind, the late list to the director, and the people nobody scores to the admins.
 
@@ -21,7 +22,7 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import MESSAGE_LIMIT, chunks
 from bot.states import EvaluationReminderKind, PeriodStatus
-from handlers.evaluation import deadline_text, few_names, period_label
+from handlers.evaluation.shared import deadline_text, few_names, period_label
 from handlers.kit.base import texts_for
 from handlers.kit.sending import Attempt, Outcome, backoff, send_once
 from storage import hearts as store

@@ -20,8 +20,7 @@ from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.states import ReminderKind, TaskStatus
 from bot.when import format_local
-from handlers import delivery
-from handlers.kit import callbacks, sending
+from handlers.kit import callbacks, sending, tick
 from handlers.kit.base import (
     Caller,
     Context,
@@ -514,7 +513,7 @@ async def task_button(update: Update, context: Context) -> None:
         return
     await query.answer(caller.toast(f"task.ok.{data.action}"))
     # The storage change marked the task for redrawing; the tick does it now.
-    delivery.nudge(context.application)
+    tick.nudge(context.application)
 
 
 async def _ask_for_problem(
@@ -608,7 +607,7 @@ async def problem_described(
     here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
     if here not in delivered_to:
         await reply(update, caller.t("task.problem_saved"))
-    delivery.nudge(context.application)
+    tick.nudge(context.application)
 
 
 async def resolve_button(update: Update, context: Context) -> None:
@@ -644,4 +643,4 @@ async def resolve_button(update: Update, context: Context) -> None:
             original, rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
         )
     )
-    delivery.nudge(context.application)
+    tick.nudge(context.application)

@@ -57,8 +57,7 @@ from bot.reception import plan_visit
 from bot.runtime import Runtime
 from bot.states import VisitStatus
 from bot.when import format_local
-from handlers import delivery
-from handlers.kit import callbacks, sending
+from handlers.kit import callbacks, sending, tick
 from handlers.kit.base import (
     Caller,
     Context,
@@ -623,7 +622,7 @@ async def cross_check_button(update: Update, context: Context) -> None:
                 tasks=len(plan),
             ),
         )
-    delivery.nudge(context.application)
+    tick.nudge(context.application)
 
 
 async def return_with_reason(
