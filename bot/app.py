@@ -27,7 +27,7 @@ from bot.settings import Settings
 from handlers import exports, outbox
 from handlers.evaluation import periods, results, review, scoring, signing
 from handlers.kit import callbacks, conversations, errors, everyone, guard, menus, prompts
-from handlers.org import registration, roster, staff
+from handlers.org import bindings, registration, roster, staff
 from handlers.reception import tasks, vip
 from handlers.reception import visits as visit_handlers
 from storage import org as org_storage
@@ -115,9 +115,9 @@ def build_application(
                 everyone.language_chosen, pattern=callbacks.pattern(callbacks.LANGUAGE)
             ),
             # Admins, in a department's group or topic.
-            CommandHandler("bind", registration.bind),
-            CommandHandler("unbind", registration.unbind),
-            MessageHandler(filters.StatusUpdate.MIGRATE, registration.chat_migrated),
+            CommandHandler("bind", bindings.bind),
+            CommandHandler("unbind", bindings.unbind),
+            MessageHandler(filters.StatusUpdate.MIGRATE, bindings.chat_migrated),
             # Approvers: the buttons on a registration request.
             CallbackQueryHandler(
                 registration.registration_decided,

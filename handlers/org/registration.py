@@ -1,7 +1,5 @@
-"""The organisation, all in chat: /bind and /unbind, /register with approval, and /staff.
-
-/register is a short private conversation, kept as a row (storage.drafts) like /vip's, so
-a name typed before a restart is still there after it:
+"""/register with approval: a short private conversation, kept as a row (storage.drafts)
+like /vip's, so a name typed before a restart is still there after it:
 
 ```mermaid
 stateDiagram-v2
@@ -19,15 +17,16 @@ from __future__ import annotations
 import functools
 import logging
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-
-from bot.limits import one_line
 from bot.org import (
     can_decide_registration,
-    can_manage_bindings,
 )
 from bot.runtime import Runtime
+from sqlmodel.ext.asyncio.session import AsyncSession
+from storage import drafts, org
+from storage.drafts import Draft
+from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
 from handlers.kit import callbacks, sending
 from handlers.kit.base import (
     Context,
@@ -41,109 +40,13 @@ from handlers.kit.base import (
     reply,
     runtime,
     send_private,
-    topic_of,
 )
 from handlers.kit.conversations import Conversation
 from handlers.kit.everyone import department_name, help_text
 from handlers.kit.outgoing import fit
 from handlers.kit.sending import Outcome
-from storage import drafts, org
-from storage.drafts import Draft
-from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
 
 log = logging.getLogger(__name__)
-
-PAGE_SIZE = 8
-
-# --- /bind and /unbind ---------------------------------------------------------------------------
-
-
-async def bind(update: Update, context: Context) -> None:
-    """Binds the group or forum topic it is sent in to a department (admins only)."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    message = update.effective_message
-    assert message is not None
-    if is_private(update):
-        await reply(update, caller.t("bind.private"))
-        return
-    if message.sender_chat is not None:
-        # An admin posting "anonymously" arrives as the group itself: we cannot tell who.
-        await reply(update, caller.t("bind.anonymous"))
-        return
-    if not can_manage_bindings(caller.person):
-        await reply(update, caller.t("bind.not_admin"))
-        return
-    async with rt.sessions() as session:
-        departments = await org.list_departments(session)
-        codes = ", ".join(d.code for d in departments)
-        args = context.args or []
-        if len(args) != 1:
-            await reply(update, caller.t("bind.usage", codes=codes))
-            return
-        department = await org.get_department(session, args[0])
-        if department is None:
-            await reply(
-                update,
-                caller.t("bind.unknown_department", code=one_line(args[0], 40), codes=codes),
-            )
-            return
-        thread_id = topic_of(message)
-        previous = await org.bind_chat(
-            session,
-            department_code=department.code,
-            chat_id=message.chat_id,
-            thread_id=thread_id,
-            chat_title=message.chat.title or "",
-            bound_by=caller.user.id,
-            now=rt.clock(),
-        )
-    name = department_name(caller, department)
-    key = "bind.done_topic" if thread_id is not None else "bind.done"
-    text = caller.t(key, department=name)
-    if previous and (previous.chat_id, previous.thread_id) != (message.chat_id, thread_id):
-        text += "\n" + caller.t("bind.moved", chat=previous.chat_title or str(previous.chat_id))
-    await reply(update, text)
-
-
-async def unbind(update: Update, context: Context) -> None:
-    """Removes every department binding of the group or topic it is sent in (admins only)."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    message = update.effective_message
-    assert message is not None
-    if is_private(update):
-        await reply(update, caller.t("bind.private"))
-        return
-    if not can_manage_bindings(caller.person):
-        await reply(update, caller.t("bind.not_admin"))
-        return
-    if context.args:  # it takes nothing: "/unbind hk" is not "unbind only hk"
-        await reply(update, caller.t("unbind.usage"))
-        return
-    async with rt.sessions() as session:
-        codes = await org.unbind_chat(
-            session, chat_id=message.chat_id, thread_id=topic_of(message)
-        )
-        departments = [await org.get_department(session, code) for code in codes]
-    if not codes:
-        await reply(update, caller.t("unbind.nothing"))
-        return
-    names = ", ".join(department_name(caller, d) for d in departments)
-    await reply(update, caller.t("unbind.done", departments=names))
-
-
-async def chat_migrated(update: Update, context: Context) -> None:
-    """A group became a supergroup (e.g. Topics turned on): its bindings follow the new id."""
-    rt = runtime(context)
-    message = update.effective_message
-    assert message is not None
-    if message.migrate_to_chat_id is None:
-        return
-    async with rt.sessions() as session:
-        await org.move_bindings(
-            session, old_chat_id=message.chat_id, new_chat_id=message.migrate_to_chat_id
-        )
 
 
 # --- /register -----------------------------------------------------------------------------------
