@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from storage import org
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 
 from handlers.kit import sending
 from handlers.kit.base import Context, identify, language_for, plain, runtime
 from handlers.kit.outgoing import Limit, fit
+from storage import org
 
 log = logging.getLogger(__name__)
 

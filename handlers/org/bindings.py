@@ -3,13 +3,12 @@ bindings that follow a group when Telegram migrates it to a supergroup."""
 
 from __future__ import annotations
 
+from telegram import Update
+
 from bot.limits import one_line
 from bot.org import (
     can_manage_bindings,
 )
-from storage import org
-from telegram import Update
-
 from handlers.kit.base import (
     Context,
     identify,
@@ -19,6 +18,7 @@ from handlers.kit.base import (
     topic_of,
 )
 from handlers.kit.everyone import department_name
+from storage import org
 
 # --- /bind and /unbind ---------------------------------------------------------------------------
 

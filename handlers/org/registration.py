@@ -17,16 +17,13 @@ from __future__ import annotations
 import functools
 import logging
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
 from bot.org import (
     can_decide_registration,
 )
 from bot.runtime import Runtime
-from sqlmodel.ext.asyncio.session import AsyncSession
-from storage import drafts, org
-from storage.drafts import Draft
-from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-
 from handlers.kit import callbacks, sending
 from handlers.kit.base import (
     Context,
@@ -45,6 +42,9 @@ from handlers.kit.conversations import Conversation
 from handlers.kit.everyone import department_name, help_text
 from handlers.kit.outgoing import fit
 from handlers.kit.sending import Outcome
+from storage import drafts, org
+from storage.drafts import Draft
+from storage.models import DRAFT_REGISTER, STATUS_ACTIVE, STATUS_INACTIVE, Staff
 
 log = logging.getLogger(__name__)
 
