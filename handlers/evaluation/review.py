@@ -25,11 +25,9 @@ import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import hearts
 from bot.runtime import Runtime
@@ -54,6 +52,7 @@ from handlers.kit import callbacks
 from handlers.kit.base import (
     Caller,
     Context,
+    edit_quietly,
     identify,
     is_private,
     pressed_message,
@@ -205,17 +204,6 @@ def counts(entries: Sequence[Entry]) -> dict[str, int]:
         "waiting": sum(states.count(state) for state in WAITING),
         "unassigned": states.count(UNASSIGNED),
     }
-
-
-async def edit_quietly(bot: Bot, chat_id: int, message_id: int, text: str, markup: Any) -> None:
-    """Redraw a message; one that did not change, or is gone, is not an error."""
-    try:
-        await bot.edit_message_text(
-            fit(text), chat_id=chat_id, message_id=message_id, reply_markup=markup
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            log.warning("could not redraw message %s in %s: %s", message_id, chat_id, exc)
 
 
 def button(label: str, prefix: str, action: str, *args: object) -> InlineKeyboardButton:

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot import hearts
 from bot.runtime import Runtime
@@ -57,6 +56,7 @@ from handlers.kit import callbacks, everyone
 from handlers.kit.base import (
     Caller,
     Context,
+    edit_screen,
     identify,
     is_private,
     plain,
@@ -66,7 +66,7 @@ from handlers.kit.base import (
     send_private,
     texts_for,
 )
-from handlers.kit.outgoing import fit, with_note
+from handlers.kit.outgoing import with_note
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -836,18 +836,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    message = pressed_message(update)
-    if message is None:
-        return
-    try:
-        await message.edit_text(fit(text), reply_markup=markup)
-    except BadRequest as exc:
-        # The same screen again (a repeated press): Telegram refuses, nothing is wrong.
-        if "not modified" not in exc.message:
-            raise
-
-
 async def score_button(update: Update, context: Context) -> None:
     """One press in the /score conversation: re-read the evaluation, move it if the press
     still fits, and show where it stands now; anything else is one short answer."""
@@ -871,11 +859,11 @@ async def score_button(update: Update, context: Context) -> None:
     # The screen changes before the press is answered, so whoever waits on the answer sees
     # the new screen.
     if outcome.screen is not None:
-        await _edit(update, *outcome.screen)
+        await edit_screen(update, *outcome.screen)
     elif outcome.note is not None:
         message = pressed_message(update)
         if message is not None and message.text is not None:
-            await _edit(update, with_note(message.text_html, outcome.note), None)
+            await edit_screen(update, with_note(message.text_html, outcome.note), None)
     for text, markup in outcome.follow:
         await reply(update, text, reply_markup=markup)
     await query.answer(outcome.toast)

@@ -23,7 +23,6 @@ from handlers.evaluation.review import (
     Entry,
     button,
     counts,
-    edit_quietly,
     load_board,
     signed_line,
 )
@@ -41,6 +40,7 @@ from handlers.kit import callbacks
 from handlers.kit.base import (
     Caller,
     Context,
+    edit_quietly,
     identify,
     is_private,
     pressed_message,

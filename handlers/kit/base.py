@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
@@ -200,3 +201,30 @@ async def send_to_department(
     if not found.sent:
         log.warning("message to %s's chat: %s (%s)", department, found.outcome, found.reason)
     return found.message
+
+
+async def edit_screen(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Redraw the pressed message as a screen (a menu, a step of a conversation). The same
+    screen again (a repeated press) is fine; any other refusal is an error."""
+    message = pressed_message(update)
+    if message is None:
+        return
+    try:
+        await message.edit_text(fit(text), reply_markup=markup)
+    except BadRequest as exc:
+        if not sending.not_modified(exc.message):
+            raise
+
+
+async def edit_quietly(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Redraw a message after a change already saved: one that did not change, or is gone,
+    or that Telegram will not edit now, is logged, never an error (the change stands)."""
+    try:
+        await bot.edit_message_text(
+            fit(text), chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except BadRequest as exc:
+        if not sending.not_modified(exc.message):
+            log.warning("could not redraw message %s in %s: %s", message_id, chat_id, exc)

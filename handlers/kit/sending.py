@@ -122,12 +122,18 @@ def backoff(attempts: int, waiting: list[Attempt]) -> timedelta:
     return retry_delay(attempts, retry_after or None, jitter=random.random())
 
 
+def not_modified(reason: str) -> bool:
+    """Telegram's answer to an edit that changes nothing ("message is not modified"): the
+    message already shows what it should, which is no error. The one place that reads it."""
+    return "not modified" in reason
+
+
 async def quietly(call: Awaitable[Any], what: str) -> bool:
     """A change already saved, shown with an edit or a toast: if Telegram refuses or times
     out, the change stands; it is logged, never shown to the person as a failure. An edit
     to identical content ("message is not modified") is no error at all."""
     found = await attempt(call)
-    if found.outcome is not Outcome.SENT and "not modified" not in found.reason:
+    if found.outcome is not Outcome.SENT and not not_modified(found.reason):
         log.warning("%s after a saved change: %s (%s)", what, found.outcome, found.reason)
     return found.sent
 

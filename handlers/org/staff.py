@@ -10,13 +10,11 @@ st:off:<id> · st:offok:<id> · st:appr:<id> · st:rej:<id> · st:react:<id>
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.org import ROLES, can_edit_staff
 from handlers.kit import callbacks
-from handlers.kit.base import Caller, Context, identify, is_private, reply, runtime
+from handlers.kit.base import Caller, Context, edit_screen, identify, is_private, reply, runtime
 from handlers.kit.everyone import department_name
-from handlers.kit.outgoing import fit
 from handlers.org.registration import tell_applicant
 from storage import org
 from storage.models import STATUS_ACTIVE, STATUS_INACTIVE, STATUS_PENDING
@@ -141,12 +139,8 @@ async def staff_button(update: Update, context: Context) -> None:
     if screen is None:
         await query.answer(caller.toast("common.stale_button"))
         return
-    try:
-        await query.edit_message_text(fit(screen[0]), reply_markup=screen[1])
-    except BadRequest as exc:
-        # Pressing the button for the screen already shown changes nothing: not an error.
-        if "not modified" not in exc.message:
-            raise
+    # Pressing the button for the screen already shown changes nothing: not an error.
+    await edit_screen(update, screen[0], screen[1])
     # Answered once the screen is redrawn, so the next press meets the new buttons.
     await query.answer(toast)
 

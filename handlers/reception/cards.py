@@ -189,7 +189,7 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
             # Still dirty: the next round edits again (an edit can be repeated safely).
             log.warning("status card of visit %s not redrawn yet: %s", visit.id, edited.reason)
             continue
-        if edited.outcome is Outcome.REFUSED and "not modified" not in edited.reason:
+        if edited.outcome is Outcome.REFUSED and not sending.not_modified(edited.reason):
             log.warning("status card of visit %s refused: %s", visit.id, edited.reason)
         async with rt.sessions() as session:
             await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)

@@ -458,7 +458,7 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> bool:
         )
         if found.outcome in (Outcome.NOT_YET, Outcome.MAYBE):
             current = False  # an edit can be repeated safely: the next tick does
-        elif found.outcome is Outcome.REFUSED and "not modified" not in found.reason:
+        elif found.outcome is Outcome.REFUSED and not sending.not_modified(found.reason):
             # Deleted by someone, or the bot removed: no edit will ever land there.
             log.warning("could not redraw task message %s: %s", message.message_id, found.reason)
     return current

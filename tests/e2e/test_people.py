@@ -186,8 +186,11 @@ async def test_admin_approves_a_waiting_request_and_reactivates_someone_from_sta
     assert "⏳ Amy Chen · HK" in [
         b["text"] for row in listing["reply_markup"]["inline_keyboard"] for b in row
     ]
-    await sandbox.press_button(admin, None, listing["message_id"], data=f"st:view:{amy_id}")
-    await sandbox.wait_idle()
+    # /staff answers a press once its screen is redrawn: then the card's buttons are there.
+    shown = await sandbox.press_button(
+        admin, None, listing["message_id"], data=f"st:view:{amy_id}"
+    )
+    await sandbox.wait_callback_answer(shown)
     await sandbox.press_button(admin, None, listing["message_id"], label="✅ 批准")
     welcome = await sandbox.wait_for_message(amy, contains="Welcome")
     assert welcome["text"].startswith(
