@@ -182,6 +182,12 @@ class VisitTask(SQLModel, table=True):
     redraw_seq: int = 0
     redrawn_seq: int = 0
 
+    @property
+    def department_codes(self) -> tuple[str, ...]:
+        """The departments as codes, the responsible one first: the one reading of the
+        stored "cs,hk,eng"."""
+        return tuple(self.departments.split(","))
+
     def title_in(self, language: str) -> str:
         return self.title_zh if language == "zh" else self.title_en
 

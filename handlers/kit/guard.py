@@ -129,7 +129,7 @@ async def _task_message(
         )
     if not recorded:
         return NOT_THIS_MESSAGE
-    return Subject(departments=tuple(task.departments.split(",")))
+    return Subject(departments=task.department_codes)
 
 
 async def _item_message(
@@ -161,7 +161,7 @@ async def _problem_notice(
         )
     if not recorded:
         return NOT_THIS_MESSAGE
-    return Subject(departments=tuple(task.departments.split(",")))
+    return Subject(departments=task.department_codes)
 
 
 async def _status_card(

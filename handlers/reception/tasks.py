@@ -65,9 +65,7 @@ async def task_text(
         names = await org.names_by_id(
             session, [task.claimed_by, task.done_by, *(i.done_by for i in items)]
         )
-        departments = [
-            await org.get_department(session, code) for code in task.departments.split(",")
-        ]
+        departments = [await org.get_department(session, code) for code in task.department_codes]
     lines = [header]
     if task.urgent and task.status != TaskStatus.DONE:
         lines.append(t(language, "task.urgent"))
@@ -207,7 +205,7 @@ async def _to_departments(
     unbound: list[str] = []
     refused: list[tuple[str, str]] = []
     maybe: list[str] = []
-    for department in task.departments.split(","):
+    for department in task.department_codes:
         target = f"dept:{department}"
         binding = await _binding(rt, department)
         if binding is None:
@@ -312,7 +310,7 @@ async def _escalate(
     if level < 1 or level > len(levels):
         return []
     targets = levels[level - 1].notify
-    responsible = task.departments.split(",")[0]
+    responsible = task.department_codes[0]
     minutes = round((now - task.due_at).total_seconds() / 60) if task.due_at else 0
     people = []
     async with rt.sessions() as session:
@@ -574,7 +572,7 @@ async def problem_described(
             ]
         ]
     )
-    departments = list(dict.fromkeys([*task.departments.split(","), "cs"]))
+    departments = list(dict.fromkeys([*task.department_codes, "cs"]))
     delivered_to: set[tuple[int, int | None]] = set()
     for department in departments:
         async with rt.sessions() as session:

@@ -175,7 +175,7 @@ def template_of(task: VisitTask) -> TaskTemplate:
     """The task's own saved timing rules, so moving the arrival needs no playbook."""
     return TaskTemplate(
         key=task.key,
-        departments=tuple(task.departments.split(",")),
+        departments=task.department_codes,
         anchor=task.anchor,  # type: ignore[arg-type]  # saved from a playbook Anchor
         offset=timedelta(minutes=task.offset_minutes),
         due_offset=timedelta(minutes=task.due_offset_minutes),
@@ -333,7 +333,7 @@ async def _tell_departments_of_new_times(
                 continue
             title = task.title_in(language)
             line = f"• {html.escape(title)}: {format_local(task.remind_at, zone)}"
-            for department in task.departments.split(","):
+            for department in task.department_codes:
                 by_department.setdefault(department, []).append(line)
     guest = " · ".join(p for p in (visit.guest, visit.company) if p)
     for department, lines in by_department.items():
@@ -461,7 +461,7 @@ async def _close(
         await reply(update, caller.t("visit.already_closed", visit=visit.id))
         return
     if cancelled:
-        departments = list(dict.fromkeys(d for task in tasks for d in task.departments.split(",")))
+        departments = list(dict.fromkeys(d for task in tasks for d in task.department_codes))
         language = rt.settings.default_language
         guest = " · ".join(p for p in (visit.guest, visit.company) if p)
         text = rt.catalog.text(
