@@ -8,15 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
+    SimpleUpdateProcessor,
+    TypeHandler,
     filters,
 )
 
@@ -25,10 +28,27 @@ from bot.playbook import load_playbook
 from bot.runtime import RUNTIME_KEY, Runtime, runtime_in, utc_now
 from bot.settings import Settings
 from handlers import exports, outbox
-from handlers.evaluation import periods, results, review, scoring, signing
-from handlers.kit import callbacks, conversations, errors, everyone, guard, menus, prompts
+from handlers.evaluation import (
+    periods,
+    reports,
+    results,
+    review,
+    scoring,
+    scoring_comments,
+    signing,
+)
+from handlers.kit import (
+    base,
+    callbacks,
+    conversations,
+    errors,
+    everyone,
+    guard,
+    menus,
+    prompts,
+)
 from handlers.org import bindings, registration, roster, staff
-from handlers.reception import tasks, vip
+from handlers.reception import cross_check, task_buttons, vip
 from handlers.reception import visits as visit_handlers
 from storage import org as org_storage
 from storage.db import make_engine, make_session_factory, upgrade_schema
@@ -43,11 +63,14 @@ def build_application(
     *,
     clock: Callable[[], datetime] = utc_now,
     rate_limiter: AIORateLimiter | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
 ) -> BotApplication:
     """The bot, with every handler registered in one ordered list.
 
     `rate_limiter` defaults to Telegram's flood limits (30 messages a second overall, 20 a
     minute per group), retrying what Telegram still refuses with retry_after.
+    `update_processor` defaults to PTB's: one update at a time, in order (a test passes one
+    that also remembers which updates it finished).
     """
     engine = make_engine(settings.database_url)
     runtime = Runtime(
@@ -63,6 +86,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .concurrent_updates(update_processor or SimpleUpdateProcessor(max_concurrent_updates=1))
         # Every catalog text is Telegram HTML, its parameters escaped by the catalog.
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .build()
@@ -71,18 +95,20 @@ def build_application(
     private = filters.ChatType.PRIVATE
     prompt_answers = prompts.reply_handler(
         {
-            "return_reason": prompts.Question(vip.return_with_reason),
-            "problem": prompts.Question(tasks.problem_described),
+            "return_reason": prompts.Question(cross_check.return_with_reason),
+            "problem": prompts.Question(task_buttons.problem_described),
             "arrival": prompts.Question(
                 visit_handlers.arrival_answered, check=visit_handlers.check_arrival
             ),
             "eval_return": prompts.Question(review.return_reason_answered),
         },
-        unclaimed=scoring.comment_as_reply,
+        unclaimed=scoring_comments.comment_as_reply,
     )
     # The conversations kept as rows (storage.drafts), by the kind of their draft.
     drafted = {DRAFT_VIP: vip.CONVERSATION, DRAFT_REGISTER: registration.REGISTRATION}
 
+    # Every update, first of all: what is kept of its sender (kit.base.note_sender).
+    application.add_handler(TypeHandler(Update, base.note_sender), group=-2)
     # Every button press, before any handler: the rule its prefix declares (who, where,
     # which message its ids belong to). A refused press stops here with a toast.
     application.add_handlers([CallbackQueryHandler(guard.check_press)], group=-1)
@@ -100,10 +126,17 @@ def build_application(
         [
             # The /vip and /register conversations: their commands and buttons.
             CommandHandler("vip", vip.vip_start),
-            CallbackQueryHandler(vip.vip_summary_button, pattern=r"^ni:"),
-            CallbackQueryHandler(vip.vip_correct, pattern=r"^vip:fix:\d+$"),
+            CallbackQueryHandler(
+                vip.vip_summary_button, pattern=callbacks.pattern(callbacks.NOTICE)
+            ),
+            CallbackQueryHandler(
+                vip.vip_correct, pattern=callbacks.pattern(callbacks.CROSS_CHECK, "fix")
+            ),
             CommandHandler("register", registration.register_start),
-            CallbackQueryHandler(registration.register_department, pattern=r"^reg:dept:"),
+            CallbackQueryHandler(
+                registration.register_department,
+                pattern=callbacks.pattern(callbacks.REGISTER, "dept"),
+            ),
             CommandHandler("cancel", conversations.cancel_handler(drafted), filters=private),
             # Replies to the bot's ForceReply questions (return reasons, problems), any chat.
             MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, prompt_answers),
@@ -130,12 +163,14 @@ def build_application(
             MessageHandler(private & filters.Document.ALL, roster.roster_document),
             # VIP receptions: the cross-check, the task buttons, the visits.
             CallbackQueryHandler(
-                vip.cross_check_button,
+                cross_check.cross_check_button,
                 pattern=callbacks.pattern(callbacks.CROSS_CHECK, "ok", "ret"),
             ),
-            CallbackQueryHandler(tasks.task_button, pattern=callbacks.pattern(callbacks.TASK)),
             CallbackQueryHandler(
-                tasks.resolve_button, pattern=callbacks.pattern(callbacks.PROBLEM)
+                task_buttons.task_button, pattern=callbacks.pattern(callbacks.TASK)
+            ),
+            CallbackQueryHandler(
+                task_buttons.resolve_button, pattern=callbacks.pattern(callbacks.PROBLEM)
             ),
             CallbackQueryHandler(
                 visit_handlers.card_arrival_button,
@@ -161,13 +196,13 @@ def build_application(
             CallbackQueryHandler(signing.sign_button, pattern=callbacks.pattern(callbacks.SIGN)),
             CommandHandler("period", periods.period_command),
             CommandHandler("myscore", results.myscore_command),
-            CommandHandler("scores", results.scores_command),
+            CommandHandler("scores", reports.scores_command),
             CommandHandler("trend", results.trend_command),
             # What nothing above understood. Private text may be a comment the scoring
             # conversation is waiting for; otherwise it is stray.
             MessageHandler(private & filters.COMMAND, everyone.unknown_command),
             MessageHandler(filters.REPLY & filters.COMMAND, everyone.unknown_command_in_reply),
-            MessageHandler(private & filters.TEXT, scoring.score_text),
+            MessageHandler(private & filters.TEXT, scoring_comments.score_text),
             CallbackQueryHandler(everyone.stale_button),
         ]
     )

@@ -452,18 +452,24 @@ def can_sign(period_status: str, evaluation_statuses: Sequence[str]) -> tuple[bo
     return True, None
 
 
+# Who confirms or returns evaluations (and is told when they are submitted), and who signs
+# a period: the same roles pick the people the bot tells.
+REVIEWER = "director"
+SIGNER = "gm"
+
+
 def may_review(person: Person) -> bool:
     """Only the (marketing) director confirms or returns evaluations."""
-    return "director" in person.effective_roles
+    return REVIEWER in person.effective_roles
 
 
 def may_sign(person: Person) -> bool:
     """Only the GM signs a period."""
-    return "gm" in person.effective_roles
+    return SIGNER in person.effective_roles
 
 
 def may_see_all(person: Person) -> bool:
-    return bool(person.effective_roles & {"director", "gm"})
+    return bool(person.effective_roles & {REVIEWER, SIGNER})
 
 
 def may_see_result(

@@ -86,6 +86,11 @@ ANNOUNCER_ROLES = frozenset({"director", "gm", "cs_agent", "duty_manager", "admi
 ANNOUNCER_DEPARTMENTS = frozenset({"mgmt", "mkt"})
 CHECKER_ROLES = frozenset({"duty_manager", "cs_agent", "admin"})
 OVERSEER_ROLES = frozenset({"duty_manager", "admin", "gm"})
+# Management reads every visit, its archive and the month's export, as CS does.
+MANAGEMENT_ROLES = frozenset({"director", "gm"})
+# Who a notice goes to for its cross-check in private (the CS chat gets it too), and who
+# hears of a task's escalation to "the duty manager".
+DUTY_MANAGER = "duty_manager"
 
 
 def can_announce_vip(person: Person) -> bool:
@@ -100,6 +105,11 @@ def can_cross_check(person: Person) -> bool:
     if person.effective_roles & CHECKER_ROLES:
         return True
     return person.is_active and person.department == "cs" and "head" in person.roles
+
+
+def can_see_every_visit(person: Person) -> bool:
+    """CS, the duty manager and management: every visit, its archive, /export visits."""
+    return can_cross_check(person) or bool(person.effective_roles & MANAGEMENT_ROLES)
 
 
 def can_work_on_task(person: Person, departments: tuple[str, ...]) -> bool:

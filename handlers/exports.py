@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.evaluation import results
+from handlers.evaluation import reports
 from handlers.kit.base import Context, identify
-from handlers.reception import visits
+from handlers.reception import archive
 
 
 async def export_command(update: Update, context: Context) -> None:
@@ -17,8 +17,8 @@ async def export_command(update: Update, context: Context) -> None:
     words = list(context.args or [])
     kind = words[0].lower() if words else ""
     if kind == "scores":
-        await results.export_scores(update, context, caller, words[1:])
+        await reports.export_scores(update, context, caller, words[1:])
         return
     # Anything else is the visits' workbook: a command it cannot read gets its usage, after
     # the private-chat and rights checks, as before there were two.
-    await visits.export_visits(update, context, caller, words[1:] if kind == "visits" else [])
+    await archive.export_visits(update, context, caller, words[1:] if kind == "visits" else [])

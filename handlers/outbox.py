@@ -24,7 +24,7 @@ from telegram.ext import Application, ContextTypes
 from bot.runtime import Runtime, runtime_in
 from handlers.evaluation import outbox as evaluation_outbox
 from handlers.kit.tick import TICK_JOB
-from handlers.reception import cards, delivery, tasks
+from handlers.reception import cards, delivery, task_messages
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ async def _round(bot: Bot, rt: Runtime) -> None:
     await _part("the evaluation's part", evaluation_outbox.open_current_period(rt))
     await _part("the evaluation's reminders", evaluation_outbox.send_due(bot, rt))
     await _part("the VIP reminders", delivery.send_due(bot, rt))
-    await _part("task redraws", tasks.redraw_changed_tasks(bot, rt))
+    await _part("task redraws", task_messages.redraw_changed_tasks(bot, rt))
     await _part("status cards", cards.draw_changed_cards(bot, rt))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, update
+from sqlalchemy import delete, exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,6 +35,7 @@ from storage.models import (
     EvaluationReminder,
     EvaluationScore,
     OutboxSend,
+    ReviewMessage,
     Staff,
     StaffRole,
 )
@@ -769,3 +770,56 @@ async def confirmed_evaluees(
         select(Staff).where(col(Staff.id).in_(evaluated)).order_by(col(Staff.name), col(Staff.id))
     )
     return list(result.all())
+
+
+# --- the messages of the latest /review in a chat -------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardPart:
+    """Which part of a period's board a message shows (see models.ReviewMessage)."""
+
+    message_id: int
+    period_key: str
+    department: str
+    part: int
+
+
+async def keep_review_messages(
+    session: AsyncSession, *, chat_id: int, parts: Sequence[BoardPart], now: datetime
+) -> None:
+    """The chat's latest /review: these messages, in place of the earlier /review's."""
+    await session.exec(delete(ReviewMessage).where(col(ReviewMessage.chat_id) == chat_id))
+    session.add_all(
+        ReviewMessage(
+            chat_id=chat_id,
+            message_id=part.message_id,
+            period_key=part.period_key,
+            department=part.department,
+            part=part.part,
+            sent_at=now,
+        )
+        for part in parts
+    )
+    await session.commit()
+
+
+async def review_messages(session: AsyncSession, chat_id: int) -> list[BoardPart]:
+    rows = await session.exec(
+        select(ReviewMessage)
+        .where(ReviewMessage.chat_id == chat_id)
+        .order_by(col(ReviewMessage.message_id))
+    )
+    return [BoardPart(r.message_id, r.period_key, r.department, r.part) for r in rows.all()]
+
+
+async def move_review_message(
+    session: AsyncSession, *, chat_id: int, message_id: int, department: str, part: int
+) -> None:
+    """A message of the latest /review now shows another part (its person moved there)."""
+    await session.exec(
+        update(ReviewMessage)
+        .where(col(ReviewMessage.chat_id) == chat_id, col(ReviewMessage.message_id) == message_id)
+        .values(department=department, part=part)
+    )
+    await session.commit()

@@ -166,6 +166,32 @@ async def view(session: AsyncSession, staff_id: int) -> StaffView | None:
     return StaffView(staff, await roles_of(session, staff_id))
 
 
+async def views(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, StaffView]:
+    """Several people with their roles in two queries (not two per person)."""
+    wanted = sorted(set(staff_ids))
+    if not wanted:
+        return {}
+    people = (await session.exec(select(Staff).where(col(Staff.id).in_(wanted)))).all()
+    roles: dict[int, set[str]] = {}
+    held = await session.exec(
+        select(StaffRole.staff_id, StaffRole.role).where(col(StaffRole.staff_id).in_(wanted))
+    )
+    for staff_id, role in held.all():
+        roles.setdefault(staff_id, set()).add(role)
+    return {
+        staff.id: StaffView(staff, frozenset(roles.get(staff.id, ())))
+        for staff in people
+        if staff.id is not None
+    }
+
+
+async def views_with_role(session: AsyncSession, role: str) -> list[StaffView]:
+    """Active people holding a role, with all their roles, oldest first."""
+    holders = await staff_with_role(session, role)
+    found = await views(session, [s.id for s in holders if s.id is not None])
+    return [found[s.id] for s in holders if s.id in found]
+
+
 async def greet_user(
     session: AsyncSession,
     *,

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notice import Notice
-from bot.reception import PlannedTask, encode_escalation
+from bot.playbook import TaskTemplate
+from bot.reception import PlannedTask, decode_escalation, encode_escalation
 from bot.states import (
     OPEN_VISIT_STATUSES,
     OutboxState,
@@ -188,6 +189,25 @@ async def confirm_notice(
     session.add(_event(visit_id, "confirmed", by, now))
     await session.commit()
     return visit
+
+
+def template_of(task: VisitTask) -> TaskTemplate:
+    """The task's own saved timing rules, so moving the arrival needs no playbook: the
+    reverse of `_add_task`, and beside it so that a field added to one is added to both."""
+    return TaskTemplate(
+        key=task.key,
+        departments=task.department_codes,
+        anchor=task.anchor,  # type: ignore[arg-type]  # saved from a playbook Anchor
+        offset=timedelta(minutes=task.offset_minutes),
+        due_offset=timedelta(minutes=task.due_offset_minutes),
+        title_zh=task.title_zh,
+        title_en=task.title_en,
+        details_zh=task.details_zh,
+        details_en=task.details_en,
+        checklist=(),
+        escalation=decode_escalation(task.escalation),
+        standards=frozenset(),
+    )
 
 
 async def _add_task(

@@ -8,7 +8,7 @@ import pytest
 from bot import hearts
 from bot.hearts import Member, PeriodRules, Step
 from bot.states import EvaluationStatus, PeriodStatus
-from handlers.evaluation.scoring import to_score
+from handlers.evaluation.scoring_screens import to_score
 from storage.models import Evaluation
 from tests.conftest import NOW
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from bot.i18n import LANGUAGES, Catalog, placeholders
+from bot.i18n import LANGUAGES, LOCALES_DIR, Catalog, placeholders
 from sandbox.formatting import EntityParseError, parse_html
 
 CATALOG = Catalog.load()
@@ -39,3 +41,19 @@ def test_parameters_are_escaped_so_a_name_cannot_break_a_message() -> None:
 def test_a_missing_key_is_an_error_not_a_silent_fallback() -> None:
     with pytest.raises(KeyError):
         CATALOG.text("en", "no.such.key")
+
+
+CAPABILITIES = ("kit", "org", "reception", "evaluation")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_files_are_named_by_capability_each_with_its_commands(language: str) -> None:
+    """`<capability>.toml` holds a capability's commands; `<capability>-<part>.toml` the
+    rest of its texts: whoever changes a capability finds its texts by its name."""
+    files = sorted((LOCALES_DIR / language).glob("*.toml"))
+    assert files
+    for path in files:
+        assert path.stem.split("-")[0] in CAPABILITIES, path.name
+        with path.open("rb") as handle:
+            has_commands = "command" in tomllib.load(handle)
+        assert has_commands == (path.stem in CAPABILITIES), path.name

@@ -3,8 +3,12 @@ its refusals in both catalogs, and the who-may-press decisions are the organisat
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from telegram.ext import CallbackQueryHandler
+
+from bot.app import build_application
 from bot.i18n import Catalog
 from bot.org import Person
 from bot.presses import (
@@ -19,6 +23,7 @@ from bot.presses import (
     may_press,
     refusal_of,
 )
+from bot.settings import load_settings
 from handlers.kit import callbacks
 from handlers.kit.guard import IDS_CHECKS
 
@@ -86,3 +91,28 @@ def test_where_a_press_may_come_from() -> None:
     assert not in_right_chat(Where.DEPARTMENT_CHAT, private=True, cs_chat=False)
     assert in_right_chat(Where.PRIVATE_OR_CS, private=False, cs_chat=True)
     assert not in_right_chat(Where.PRIVATE_OR_CS, private=False, cs_chat=False)
+
+
+def test_every_button_handler_listens_to_a_declared_prefix_by_its_pattern() -> None:
+    """A handler's pattern is `callbacks.pattern`'s (a declared prefix, and actions with a
+    rule), so no button reaches a handler around the guard's table."""
+    settings = load_settings(
+        _env_file=None, telegram_bot_token="1:TEST", database_url="sqlite+aiosqlite://"
+    )
+    application = build_application(settings)
+    shape = re.compile(r"^\^(?P<prefix>[a-z]+):(?:\((?P<actions>[a-z|]+)\):)?$")
+    patterns = [
+        handler.pattern.pattern
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None
+    ]
+    assert len(patterns) >= len(callbacks.PREFIXES)
+    for pattern in patterns:
+        assert isinstance(pattern, str)
+        found = shape.match(pattern)
+        assert found is not None, f"{pattern!r} is not callbacks.pattern(…)'s"
+        rules = callbacks.PREFIXES.get(found["prefix"])
+        assert rules is not None, f"{pattern!r}: an undeclared prefix"
+        actions = (found["actions"] or "").split("|") if found["actions"] else []
+        assert all(action in rules for action in actions), f"{pattern!r}: an undeclared action"

@@ -223,7 +223,7 @@ def catalog(tmp_path: Path) -> Catalog:
     """Only this feature's catalog files, so other features' texts cannot interfere."""
     for language in ("en", "zh"):
         (tmp_path / language).mkdir()
-        shutil.copy(LOCALES_DIR / language / "roster.toml", tmp_path / language / "roster.toml")
+        shutil.copy(LOCALES_DIR / language / "org.toml", tmp_path / language / "org.toml")
     return Catalog.load("zh", directory=tmp_path)
 
 

@@ -173,3 +173,30 @@ async def test_bindings_follow_a_group_that_became_a_supergroup(sessions: Sessio
     assert moved == 1
     assert binding is not None
     assert binding.chat_id == -1004001
+
+
+async def test_views_reads_several_people_with_their_roles_at_once(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions() as session:
+        ids = []
+        for telegram_id in (501, 502, 503):
+            person = await org.greet_user(
+                session, telegram_id=telegram_id, username=None, first_name="P", now=NOW
+            )
+            assert person.id is not None
+            ids.append(person.id)
+            person.status = STATUS_ACTIVE  # as an approved member of staff
+            session.add(person)
+        await session.commit()
+        await org.toggle_role(session, staff_id=ids[0], role="director", now=NOW)
+        await org.toggle_role(session, staff_id=ids[0], role="gm", now=NOW)
+        await org.toggle_role(session, staff_id=ids[2], role="director", now=NOW)
+        found = await org.views(session, [ids[0], ids[1], ids[2], ids[0], 999_999])
+        directors = await org.views_with_role(session, "director")
+        assert await org.views(session, []) == {}
+    assert sorted(found) == sorted(ids)  # each once; an unknown id is left out
+    assert found[ids[0]].roles == frozenset({"director", "gm"})
+    assert found[ids[1]].roles == frozenset()
+    assert found[ids[2]].roles == frozenset({"director"})
+    assert [view.staff.id for view in directors] == [ids[0], ids[2]]

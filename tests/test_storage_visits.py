@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -202,6 +203,22 @@ async def test_confirming_a_notice_creates_tasks_checklist_and_reminders(
         assert task.remind_at is not None
         assert task.remind_at > NOW
         assert kinds == [("assign", 0, NOW), *escalations, ("remind", 0, task.remind_at)]
+
+
+async def test_a_saved_task_gives_back_the_timing_rules_of_its_playbook_template(
+    sessions: SessionFactory,
+) -> None:
+    """template_of (what /arrival re-plans from) is the reverse of saving a planned task:
+    a field added to one and not the other shows here."""
+    by = await _person(sessions, 1)
+    visit_id = await _confirmed(sessions, by)
+    saved = await _tasks(sessions, visit_id)
+    planned = {p.template.key: p.template for p in _plan(NOW + timedelta(hours=4))}
+    assert set(saved) == set(planned)
+    for key, template in planned.items():
+        assert visits.template_of(saved[key]) == dataclasses.replace(
+            template, checklist=(), standards=frozenset()
+        ), key
 
 
 async def _count_items(sessions: SessionFactory, task_id: int) -> int:

@@ -32,7 +32,7 @@ def lint(path: str, source: str) -> str:
         ("handlers/kit/probe.py", "from handlers import outbox\n"),
         # A capability never imports another.
         ("handlers/reception/probe.py", "from handlers.evaluation import results\n"),
-        ("handlers/evaluation/probe.py", "from handlers.reception.tasks import deliver\n"),
+        ("handlers/evaluation/probe.py", "from handlers.reception.task_messages import deliver\n"),
         ("handlers/org/probe.py", "import handlers.evaluation.review\n"),
         ("handlers/evaluation/probe.py", "from handlers import exports\n"),
         # The rules and storage never import telegram.

@@ -154,7 +154,7 @@ async def _tell_director_who_is_late(sender: _Sender, period: EvaluationPeriod) 
     async with rt.sessions() as session:
         people = await store.members(session, period=period)
         behind = await store.outstanding(session, period.key, people)
-        directors = await org.staff_with_role(session, "director")
+        directors = await org.staff_with_role(session, hearts.REVIEWER)
     by_id = {member.staff_id: member for member in people}
     for director in directors:
         if director.telegram_id is None or director.id is None:

@@ -10,7 +10,7 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, PeriodStatus
 from bot.when import WhenError, format_local, parse_arrival
-from handlers.evaluation.review import counts, load_board
+from handlers.evaluation.board import counts, load_board
 from handlers.evaluation.shared import (
     current_period,
     deadline_text,

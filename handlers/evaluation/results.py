@@ -1,4 +1,5 @@
-"""/myscore, /scores, /trend and /export scores: six-hearts results, in private chats only.
+"""/myscore and /trend, and what /scores and /export scores (handlers.evaluation.reports)
+share: six-hearts results, in private chats only.
 
 Only confirmed evaluations count. Who sees what follows `hearts.may_see_result`: the
 evaluee once the period is signed, the evaluator always (for the people they scored), the
@@ -18,9 +19,8 @@ from telegram import InputFile, Update
 from bot import charts, hearts, score_report
 from bot.limits import one_line
 from bot.runtime import Runtime
-from bot.score_report import SCOPE_ALL, Candidate, Result
+from bot.score_report import Candidate, Result
 from bot.states import EvaluationStatus, PeriodStatus
-from bot.when import format_local
 from handlers.evaluation.shared import (
     Texts,
     heart_name,
@@ -37,7 +37,7 @@ from handlers.kit.base import (
     reply,
     runtime,
 )
-from handlers.kit.outgoing import Limit, fit, reply_whole
+from handlers.kit.outgoing import Limit, fit
 from storage import hearts as store
 from storage import org
 from storage.hearts import Scored
@@ -49,16 +49,16 @@ CONFIRMED = (EvaluationStatus.CONFIRMED,)
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _english(caller: Caller) -> Texts:
+def english_texts(caller: Caller) -> Texts:
     """Plain English texts: a chart's fallback when the server has no font for Chinese."""
     return lambda key, **params: plain(caller.catalog.text("en", key, **params))
 
 
-def _plain(caller: Caller) -> Texts:
+def plain_texts(caller: Caller) -> Texts:
     return lambda key, **params: plain(caller.t(key, **params))
 
 
-def _result(item: Scored, names: Mapping[int, str]) -> Result:
+def result_of(item: Scored, names: Mapping[int, str]) -> Result:
     evaluation = item.evaluation
     return Result(
         period=evaluation.period_key,
@@ -74,12 +74,12 @@ def _result(item: Scored, names: Mapping[int, str]) -> Result:
     )
 
 
-def _period(t: Texts, key: str) -> str:
+def period_name(t: Texts, key: str) -> str:
     """The period's name as plain text, for a placeholder (the catalog escapes it there)."""
     return plain(period_label(t, key))
 
 
-def _department_names(
+def names_of_departments(
     departments: Iterable[Department], language: str, no_department: str
 ) -> dict[str | None, str]:
     names: dict[str | None, str] = {d.code: d.name_in(language) for d in departments}
@@ -87,11 +87,11 @@ def _department_names(
     return names
 
 
-def _max_total(rules: hearts.PeriodRules) -> int:
+def max_total(rules: hearts.PeriodRules) -> int:
     return rules.scale_max * len(rules.hearts)
 
 
-async def _send_photo(update: Update, png: bytes, caption: str) -> None:
+async def send_photo(update: Update, png: bytes, caption: str) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_photo(
@@ -121,7 +121,7 @@ async def myscore_command(update: Update, context: Context) -> None:
         period = await period_from_args(rt, update, caller, text)
         if period is None:
             return
-        label = _period(caller.t, period.key)
+        label = period_name(caller.t, period.key)
         if period.status != PeriodStatus.SIGNED:
             await reply(update, caller.t("results.my.not_signed", period=label))
             return
@@ -165,14 +165,14 @@ async def myscore_command(update: Update, context: Context) -> None:
         )
     by_id = {item.id: item for item in items}
     own = by_id[chosen.id or 0]
-    result = _result(own, names)
+    result = result_of(own, names)
     standing = score_report.standing(
         result,
-        [_result(by_id[e.id or 0], names) for e in peers],
-        _result(by_id[earlier.id or 0], names) if earlier else None,
+        [result_of(by_id[e.id or 0], names) for e in peers],
+        result_of(by_id[earlier.id or 0], names) if earlier else None,
     )
     rules = store.rules_of(period)
-    label = _period(caller.t, period.key)
+    label = period_name(caller.t, period.key)
     department_name = (
         department.name_in(caller.language)
         if department
@@ -189,14 +189,14 @@ async def myscore_command(update: Update, context: Context) -> None:
         ),
         caller.t(
             "results.my.change",
-            period=_period(caller.t, previous_key),
+            period=period_name(caller.t, previous_key),
             change=score_report.change_text(standing.change),
         ),
     ]
     await reply(update, "\n".join(lines))
 
-    english = _english(caller)
-    local = _plain(caller)
+    english = english_texts(caller)
+    local = plain_texts(caller)
     english_department = department.name_en if department else english("results.no_department")
     png = await asyncio.to_thread(
         partial(
@@ -208,7 +208,7 @@ async def myscore_command(update: Update, context: Context) -> None:
             fallback_title=english(
                 "results.my.chart_title",
                 name=result.name,
-                period=_period(english, period.key),
+                period=period_name(english, period.key),
             ),
             comparison=[standing.department_averages.get(heart, 0) for heart in rules.hearts],
             series_label=local("results.my.chart_you"),
@@ -220,219 +220,10 @@ async def myscore_command(update: Update, context: Context) -> None:
             scale_max=rules.scale_max,
         )
     )
-    await _send_photo(
+    await send_photo(
         update,
         png,
         caller.t("results.my.chart_caption", department=department_name, period=label),
-    )
-
-
-# --- /scores ---------------------------------------------------------------------------------
-
-
-async def _report_scope(rt: Runtime, caller: Caller) -> str | None:
-    """Everyone's results, the caller's own evaluations', or none (see score_report)."""
-    staff_id = caller.staff_id
-    is_evaluator = False
-    if staff_id is not None and not hearts.may_see_all(caller.person):
-        async with rt.sessions() as session:
-            people = await store.members(session)
-            is_evaluator = bool(hearts.evaluees_of(staff_id, people)) or bool(
-                await store.confirmed_evaluees(session, evaluator_id=staff_id)
-            )
-    return score_report.report_scope(caller.person, is_evaluator=is_evaluator)
-
-
-async def _period_results(
-    rt: Runtime, key: str, *, evaluator_id: int | None, department: str | None = None
-) -> tuple[list[Result], list[Result]]:
-    """The confirmed results of a period (one evaluator's, one department's, or all) and the
-    same evaluator's results of the period before, for the changes."""
-    async with rt.sessions() as session:
-        current = await store.with_scores(
-            session,
-            await store.evaluations_in(
-                session, key, statuses=CONFIRMED, evaluator_id=evaluator_id, department=department
-            ),
-        )
-        previous = await store.with_scores(
-            session,
-            await store.evaluations_in(
-                session,
-                hearts.previous_period(key),
-                statuses=CONFIRMED,
-                evaluator_id=evaluator_id,
-            ),
-        )
-        names = await org.names_by_id(
-            session,
-            [i.evaluation.evaluee_id for i in current]
-            + [i.evaluation.evaluator_id for i in current],
-        )
-    return [_result(i, names) for i in current], [_result(i, names) for i in previous]
-
-
-def _heart_averages_line(
-    t: Texts, averages: Mapping[str, float], heart_order: Sequence[str]
-) -> str:
-    return " ".join(
-        t(
-            "evaluation.compact",
-            short=t(f"evaluation.short.{heart}"),
-            score=score_report.two_places(averages[heart]) if heart in averages else "—",
-        )
-        for heart in heart_order
-    )
-
-
-def _report_blocks(
-    caller: Caller,
-    rt: Runtime,
-    period: EvaluationPeriod,
-    reports: Sequence[score_report.DepartmentReport],
-    department_names: Mapping[str | None, str],
-    *,
-    own: bool,
-    signer: str,
-) -> list[str]:
-    """The report as message blocks: a header (signed or not, whose), then a department each."""
-    t = caller.t
-    rules = store.rules_of(period)
-    header = [t("results.scores.title", period=_period(t, period.key))]
-    if period.status == PeriodStatus.SIGNED and period.signed_at is not None:
-        header.append(
-            t(
-                "results.scores.signed",
-                who=signer,
-                at=format_local(period.signed_at, rt.settings.zone),
-            )
-        )
-    else:
-        header.append(t("results.scores.unsigned"))
-    if own:
-        header.append(t("results.scores.own_scope"))
-    header.append(
-        t("results.scores.change_note", period=_period(t, hearts.previous_period(period.key)))
-    )
-    blocks = ["\n".join(header)]
-    for report in reports:
-        lines = [
-            t(
-                "results.scores.department",
-                department=department_names.get(report.department, "—"),
-                count=report.count,
-                average=score_report.two_places(report.average_total),
-                max=_max_total(rules),
-            ),
-            _heart_averages_line(t, report.heart_averages, rules.hearts),
-        ]
-        lines += [
-            t(
-                "results.scores.person",
-                rank=row.rank,
-                name=row.result.name,
-                total=row.result.total,
-                average=score_report.two_places(row.result.average),
-                change=score_report.change_text(row.change),
-            )
-            for row in report.rows
-        ]
-        blocks.append("\n".join(lines))
-    return blocks
-
-
-def _report_chart(
-    caller: Caller,
-    period: EvaluationPeriod,
-    reports: Sequence[score_report.DepartmentReport],
-    departments: Iterable[Department],
-) -> bytes:
-    """One department: its people's totals, best first. Several: each department's average
-    total (a long list of everyone's bars reads worse than the text above it)."""
-    local, english = _plain(caller), _english(caller)
-    rules = store.rules_of(period)
-    local_names = _department_names(departments, caller.language, local("results.no_department"))
-    english_names = _department_names(departments, "en", english("results.no_department"))
-    if len(reports) == 1:
-        rows = reports[0].rows
-        values: list[float] = [row.result.total for row in rows]
-        labels = fallback = [row.result.name for row in rows]
-        key = "results.scores.chart_people"
-    else:
-        values = [report.average_total for report in reports]
-        labels = [local_names.get(report.department, "—") for report in reports]
-        fallback = [english_names.get(report.department, "—") for report in reports]
-        key = "results.scores.chart_departments"
-    return charts.bars_png(
-        values,
-        labels=labels,
-        fallback_labels=fallback,
-        title=local(key, period=_period(local, period.key)),
-        fallback_title=english(key, period=_period(english, period.key)),
-        value_max=_max_total(rules),
-    )
-
-
-async def scores_command(update: Update, context: Context) -> None:
-    """/scores 2026-11 [hk]: per department and per person totals, per-heart averages, ranks
-    and changes, then one chart. Director and GM see everyone, evaluators their own people."""
-    rt = runtime(context)
-    caller = await identify(update, context)
-    if not await private_only(update, caller):
-        return
-    scope = await _report_scope(rt, caller)
-    if scope is None:
-        await reply(update, caller.t("results.scores.not_allowed"))
-        return
-    args = context.args or []
-    if not args:
-        await reply(update, caller.t("results.scores.usage"))
-        return
-    async with rt.sessions() as session:
-        departments = await org.list_departments(session)
-    text, department_code = " ".join(args), None
-    unreadable = hearts.parse_period(text, now=rt.clock(), zone=rt.settings.zone)
-    if len(args) > 1 and isinstance(unreadable, hearts.PeriodError):
-        # The last word is a department ("/scores 2026-11 hk", "/scores last month fb").
-        text, department_code = " ".join(args[:-1]), args[-1].strip().lower()
-        if department_code not in {d.code for d in departments}:
-            await reply(
-                update, caller.t("results.scores.unknown_department", code=one_line(args[-1], 40))
-            )
-            return
-    period = await period_from_args(rt, update, caller, text)
-    if period is None:
-        return
-    own = scope != SCOPE_ALL
-    current, previous = await _period_results(
-        rt,
-        period.key,
-        evaluator_id=caller.staff_id if own else None,
-        department=department_code,
-    )
-    if not current:
-        key = "results.scores.nothing_own" if own else "results.scores.nothing"
-        await reply(update, caller.t(key, period=_period(caller.t, period.key)))
-        return
-    reports = score_report.build_report(
-        current, previous, department_order=[d.code for d in departments]
-    )
-    async with rt.sessions() as session:
-        signer = (await org.names_by_id(session, [period.signed_by])).get(period.signed_by or 0)
-    names = _department_names(
-        departments, caller.language, plain(caller.t("results.no_department"))
-    )
-    blocks = _report_blocks(caller, rt, period, reports, names, own=own, signer=signer or "—")
-    # A whole hotel's report arrives whole: as a document when it outgrows a message.
-    await reply_whole(
-        update,
-        "\n\n".join(blocks),
-        filename=f"scores-{period.key}.txt",
-        caption=caller.t("results.scores.title", period=_period(caller.t, period.key)),
-    )
-    png = await asyncio.to_thread(_report_chart, caller, period, reports, departments)
-    await _send_photo(
-        update, png, caller.t("results.scores.title", period=_period(caller.t, period.key))
     )
 
 
@@ -470,11 +261,11 @@ async def _send_trend(
     maximum = 0
     for result in sorted(results, key=lambda r: r.period):
         period = periods[result.period]
-        most = _max_total(store.rules_of(period))
+        most = max_total(store.rules_of(period))
         maximum = max(maximum, most)
         line = t(
             "results.trend.line",
-            period=_period(t, result.period),
+            period=period_name(t, result.period),
             total=result.total,
             max=most,
             average=score_report.two_places(result.average),
@@ -483,7 +274,7 @@ async def _send_trend(
             line += t("results.trend.unsigned")
         lines.append(line)
     await reply(update, "\n".join(lines))
-    local, english = _plain(caller), _english(caller)
+    local, english = plain_texts(caller), english_texts(caller)
     png = await asyncio.to_thread(
         partial(
             charts.trend_png,
@@ -493,7 +284,7 @@ async def _send_trend(
             value_max=maximum or None,
         )
     )
-    await _send_photo(update, png, t("results.trend.title", name=name))
+    await send_photo(update, png, t("results.trend.title", name=name))
 
 
 async def trend_command(update: Update, context: Context) -> None:
@@ -542,58 +333,5 @@ async def trend_command(update: Update, context: Context) -> None:
         else:
             await reply(update, caller.t("results.trend.unknown", text=one_line(text)))
         return
-    results = [_result(item, names) for item in items]
+    results = [result_of(item, names) for item in items]
     await _send_trend(update, caller, results[0].name, results, periods)
-
-
-# --- /export scores <period> -----------------------------------------------------------------
-
-
-async def export_scores(
-    update: Update, context: Context, caller: Caller, args: Sequence[str]
-) -> None:
-    """/export scores 2026-11: the period's confirmed results as an .xlsx (director, GM)."""
-    rt = runtime(context)
-    if not await private_only(update, caller):
-        return
-    if not score_report.may_export(caller.person):
-        await reply(update, caller.t("results.export.not_allowed"))
-        return
-    if not args:
-        await reply(update, caller.t("results.export.usage"))
-        return
-    period = await period_from_args(rt, update, caller, " ".join(args))
-    if period is None:
-        return
-    current, previous = await _period_results(rt, period.key, evaluator_id=None)
-    label = _period(caller.t, period.key)
-    if not current:
-        await reply(update, caller.t("results.scores.nothing", period=label))
-        return
-    async with rt.sessions() as session:
-        departments = await org.list_departments(session)
-    reports = score_report.build_report(
-        current, previous, department_order=[d.code for d in departments]
-    )
-    workbook = await asyncio.to_thread(
-        partial(
-            score_report.scores_workbook,
-            reports,
-            department_names=_department_names(
-                departments, caller.language, _plain(caller)("results.no_department")
-            ),
-            heart_order=store.rules_of(period).hearts,
-            text=caller.t,
-            zone=rt.settings.zone,
-            title=label,
-        )
-    )
-    message = update.effective_message
-    assert message is not None
-    await message.reply_document(
-        InputFile(workbook, filename=f"six-hearts-{period.key}.xlsx"),
-        caption=fit(
-            caller.t("results.export.caption", period=label, count=len(current)), Limit.CAPTION
-        ),
-        do_quote=False,
-    )

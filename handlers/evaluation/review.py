@@ -1,6 +1,7 @@
 """/review: the director confirms or returns each evaluation of a period, department by
 department. Private: in a group it answers with one line, and no score reaches a group.
-The same board (who is where in the chain) feeds the GM's /sign (handlers.evaluation.signing).
+The board it draws (handlers.evaluation.board, drawn by review_screens) feeds the GM's /sign
+(handlers.evaluation.signing) too.
 
 Callback data (handlers.kit.callbacks):
     hr:ok:<evaluation>     confirm one            hr:ret:<evaluation>   return one (asks why)
@@ -22,31 +23,35 @@ flowchart LR
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import hearts
 from bot.runtime import Runtime
 from bot.score_report import chunks
-from bot.states import UNSIGNED_PERIODS, EvaluationStatus, PeriodStatus
-from bot.when import format_local
+from bot.states import UNSIGNED_PERIODS, EvaluationStatus
+from handlers.evaluation.board import (
+    Board,
+    Entry,
+    counts,
+    load_board,
+)
+from handlers.evaluation.review_screens import (
+    MESSAGE_LIMIT,
+    all_message,
+    department_parts,
+    shown_digest,
+    state_text,
+)
 from handlers.evaluation.shared import (
-    Texts,
-    clip,
-    compact_scores,
     current_period,
     history_lines,
     period_from_args,
     period_from_token,
     period_label,
-    period_token,
     private_only,
     score_lines,
-    status_text,
 )
 from handlers.kit import callbacks
 from handlers.kit.base import (
@@ -55,6 +60,7 @@ from handlers.kit.base import (
     edit_quietly,
     identify,
     is_private,
+    pressed,
     pressed_message,
     reply,
     runtime,
@@ -65,327 +71,12 @@ from handlers.kit.outgoing import fit
 from handlers.kit.prompts import ask_for_reply
 from storage import hearts as store
 from storage import org
-from storage.hearts import Scored
-from storage.models import Department, EvaluationPeriod
+from storage.models import EvaluationPeriod
 
 log = logging.getLogger(__name__)
 
-# Telegram takes 4,096 characters a message; leave room for a part number and a note.
-MESSAGE_LIMIT = 3800
-# At most this many people per review message: three buttons each stay well under the
-# keyboard's limit, and a department's message stays readable on a phone.
-PEOPLE_PER_MESSAGE = 20
-# A comment is shortened in the overview (the 🕓 button shows it whole).
-SHOWN_COMMENT = 160
-
-NOT_STARTED = "not_started"  # an evaluated person whose evaluator has not begun
-UNASSIGNED = "unassigned"  # an evaluated person nobody scores
-WAITING = (EvaluationStatus.DRAFT, NOT_STARTED)  # "not yet submitted"
-
-# chat_data: which review messages the latest /review sent in this chat, so a press that
-# changes several of them (Confirm all, a return answered later) can redraw them all.
-# message id -> (period key, department code or "" for none or ALL_MESSAGE, part index).
-BOARDS_KEY = "review_boards"
+# The `department` of the latest /review's Confirm-all message (storage.hearts.BoardPart).
 ALL_MESSAGE = "*"
-
-
-# --- what a period holds ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One person to evaluate in a period, with their evaluation once it has begun."""
-
-    staff_id: int
-    name: str
-    department: str | None
-    evaluator_id: int | None
-    item: Scored | None
-
-    @property
-    def state(self) -> str:
-        if self.item is not None:
-            return self.item.evaluation.status
-        return NOT_STARTED if self.evaluator_id is not None else UNASSIGNED
-
-
-@dataclass(frozen=True)
-class Board:
-    """A period's evaluations and the people still without one, read in one go."""
-
-    period: EvaluationPeriod
-    entries: list[Entry]
-    names: dict[int, str]
-    departments: dict[str, Department]
-    zone: ZoneInfo
-
-    @property
-    def rules(self) -> hearts.PeriodRules:
-        return store.rules_of(self.period)
-
-    @property
-    def signed(self) -> bool:
-        return self.period.status == PeriodStatus.SIGNED
-
-    def grouped(self) -> list[tuple[str | None, list[Entry]]]:
-        """Entries by department (in the hotel's order, none last), by name within one."""
-        codes = {entry.department for entry in self.entries}
-
-        def order(code: str | None) -> tuple[bool, int, str]:
-            department = self.departments.get(code or "")
-            return (code is None, department.sort_order if department else 0, code or "")
-
-        return [
-            (
-                code,
-                sorted(
-                    (e for e in self.entries if e.department == code),
-                    key=lambda e: (e.name, e.staff_id),
-                ),
-            )
-            for code in sorted(codes, key=order)
-        ]
-
-    def department_name(self, code: str | None, language: str) -> str:
-        department = self.departments.get(code or "")
-        if department is None:
-            return code.upper() if code else "—"
-        return department.name_in(language)
-
-    def name(self, staff_id: int | None) -> str:
-        return self.names.get(staff_id or 0, "—")
-
-    def entry_of(self, evaluation_id: int) -> Entry | None:
-        return next(
-            (e for e in self.entries if e.item is not None and e.item.id == evaluation_id), None
-        )
-
-
-async def load_board(rt: Runtime, key: str) -> Board | None:
-    async with rt.sessions() as session:
-        period = await store.get_period(session, key)
-        if period is None:
-            return None
-        people = await store.members(session, period=period)
-        items = await store.with_scores(session, await store.evaluations_in(session, key))
-        departments = {d.code: d for d in await org.list_departments(session)}
-        names = {member.staff_id: member.name for member in people}
-        missing = {i.evaluation.evaluator_id for i in items} - set(names)
-        names |= await org.names_by_id(session, missing)
-    entries = [
-        Entry(
-            staff_id=i.evaluation.evaluee_id,
-            name=names.get(i.evaluation.evaluee_id, "—"),
-            department=i.evaluation.department_code,
-            evaluator_id=i.evaluation.evaluator_id,
-            item=i,
-        )
-        for i in items
-    ]
-    if period.status != PeriodStatus.SIGNED:
-        # Who still has no evaluation comes from today's org chart; once signed, a period
-        # is what was scored in it.
-        started = {i.evaluation.evaluee_id for i in items}
-        chain = hearts.evaluators(people)
-        entries += [
-            Entry(m.staff_id, m.name, m.department, chain[m.staff_id], None)
-            for m in people
-            if hearts.is_evaluated(m) and m.staff_id not in started
-        ]
-    return Board(period, entries, names, departments, rt.settings.zone)
-
-
-def counts(entries: Sequence[Entry]) -> dict[str, int]:
-    states = [entry.state for entry in entries]
-    return {
-        "submitted": states.count(EvaluationStatus.SUBMITTED),
-        "confirmed": states.count(EvaluationStatus.CONFIRMED),
-        "returned": states.count(EvaluationStatus.RETURNED),
-        "waiting": sum(states.count(state) for state in WAITING),
-        "unassigned": states.count(UNASSIGNED),
-    }
-
-
-def button(label: str, prefix: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.encode(prefix, action, *args))
-
-
-# --- /review: the director's overview --------------------------------------------------------
-
-
-def _scores_line(t: Texts, item: Scored, rules: hearts.PeriodRules) -> str | None:
-    if not item.scores or any(heart not in item.scores for heart in rules.hearts):
-        return None
-    return t(
-        "review.scores",
-        compact=compact_scores(t, item.scores, rules),
-        total=hearts.total(item.scores),
-        max=rules.scale_max * len(rules.hearts),
-        average=f"{hearts.average(item.scores):.2f}",
-    )
-
-
-def _status(t: Texts, state: str) -> str:
-    if state in (NOT_STARTED, UNASSIGNED):
-        return t(f"review.state.{state}")
-    return status_text(t, state)
-
-
-def person_block(t: Texts, board: Board, entry: Entry) -> str:
-    """A person in the director's overview: who scored them, where it stands, the scores
-    (not a draft's: it is still the evaluator's), low scores' comments, the overall one."""
-    lines = [t("review.person", name=entry.name, status=_status(t, entry.state))]
-    if entry.evaluator_id is not None:
-        lines.append(t("review.by", evaluator=board.name(entry.evaluator_id)))
-    item = entry.item
-    if item is not None and entry.state != EvaluationStatus.DRAFT:
-        rules = board.rules
-        scores = _scores_line(t, item, rules)
-        if scores:
-            lines.append(scores)
-        for heart in rules.hearts:
-            score = item.scores.get(heart)
-            comment = item.comments.get(heart, "")
-            if score is not None and comment and hearts.comment_required(score, rules):
-                lines.append(
-                    t(
-                        "review.low",
-                        heart=t(hearts.name_key(heart)),
-                        score=score,
-                        comment=clip(comment, SHOWN_COMMENT),
-                    )
-                )
-        if item.evaluation.overall_comment:
-            lines.append(
-                t("review.overall", comment=clip(item.evaluation.overall_comment, SHOWN_COMMENT))
-            )
-        if entry.state == EvaluationStatus.RETURNED and item.evaluation.return_reason:
-            lines.append(
-                t("review.reason", reason=clip(item.evaluation.return_reason, SHOWN_COMMENT))
-            )
-    return "\n".join(lines)
-
-
-def _person_buttons(caller: Caller, board: Board, entry: Entry) -> list[InlineKeyboardButton]:
-    if entry.item is None or entry.state == EvaluationStatus.DRAFT:
-        return []
-    evaluation_id = entry.item.id
-    history = button(caller.toast("review.button.history"), "hr", "hist", evaluation_id)
-    if entry.state != EvaluationStatus.SUBMITTED or board.signed:
-        return [
-            button(
-                caller.toast("review.button.history_of", name=entry.name),
-                "hr",
-                "hist",
-                evaluation_id,
-            )
-        ]
-    return [
-        button(caller.toast("review.button.confirm", name=entry.name), "hr", "ok", evaluation_id),
-        button(caller.toast("review.button.return"), "hr", "ret", evaluation_id),
-        history,
-    ]
-
-
-@dataclass(frozen=True)
-class Part:
-    """One message of a department's overview."""
-
-    text: str
-    markup: InlineKeyboardMarkup | None
-    evaluation_ids: frozenset[int]
-
-
-def department_parts(
-    caller: Caller, board: Board, code: str | None, entries: Sequence[Entry]
-) -> list[Part]:
-    """A department's overview: a header with counts, then each person, in as many
-    messages as it takes."""
-    t = caller.t
-    label = period_label(t, board.period.key)
-    tally = counts(entries)
-    header = [
-        t(
-            "review.department",
-            department=board.department_name(code, caller.language),
-            period=label,
-        ),
-        t(
-            "review.counts",
-            submitted=tally["submitted"],
-            confirmed=tally["confirmed"],
-            returned=tally["returned"],
-            waiting=tally["waiting"],
-        ),
-    ]
-    if tally["unassigned"]:
-        header.append(t("review.counts_unassigned", count=tally["unassigned"]))
-    if board.signed:
-        header.append(signed_line(t, board))
-    groups: list[list[Entry]] = [[]]
-    length = 0
-    for entry in entries:
-        size = len(person_block(t, board, entry)) + 2
-        if groups[-1] and (
-            len(groups[-1]) >= PEOPLE_PER_MESSAGE or length + size > MESSAGE_LIMIT - 400
-        ):
-            groups.append([])
-            length = 0
-        groups[-1].append(entry)
-        length += size
-    parts = []
-    for index, group in enumerate(groups):
-        head = list(header)
-        if len(groups) > 1:
-            head[0] += t("review.part", part=index + 1, parts=len(groups))
-        blocks = ["\n".join(head), *(person_block(t, board, e) for e in group)]
-        rows = [row for row in (_person_buttons(caller, board, e) for e in group) if row]
-        ids = frozenset(e.item.id for e in group if e.item is not None)
-        parts.append(Part("\n\n".join(blocks), InlineKeyboardMarkup(rows) if rows else None, ids))
-    return parts
-
-
-def signed_line(t: Texts, board: Board) -> str:
-    period = board.period
-    at = format_local(period.signed_at, board.zone) if period.signed_at else "—"
-    return t("review.signed_header", who=board.name(period.signed_by), at=at)
-
-
-def all_message(caller: Caller, board: Board) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The "Confirm all (N)" message: N is checked again when it is pressed."""
-    label = period_label(caller.t, board.period.key)
-    waiting = counts(board.entries)["submitted"]
-    if board.signed:
-        return caller.t("review.all_signed", period=label), None
-    if waiting == 0:
-        return caller.t("review.all_none", period=label), None
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                button(
-                    caller.toast("review.button.all", count=waiting),
-                    "hr",
-                    "all",
-                    period_token(board.period.key),
-                    waiting,
-                    shown_digest(board),
-                )
-            ]
-        ]
-    )
-    return caller.t("review.all_text", count=waiting, period=label), markup
-
-
-def shown_digest(board: Board) -> str:
-    """Which submitted evaluations, in which version, the director is looking at: a
-    resubmission or a swap that keeps the count the same still changes it, so "Confirm
-    all" never confirms scores the director has not seen."""
-    shown = sorted(
-        f"{entry.item.id}@{entry.item.evaluation.submitted_at}"
-        for entry in board.entries
-        if entry.state == EvaluationStatus.SUBMITTED and entry.item is not None
-    )
-    return f"{zlib.crc32(';'.join(shown).encode()):08x}"
 
 
 async def _default_review_period(rt: Runtime) -> EvaluationPeriod:
@@ -397,14 +88,6 @@ async def _default_review_period(rt: Runtime) -> EvaluationPeriod:
             ):
                 return period
     return await current_period(rt)
-
-
-def _boards(context: Context) -> dict[int, tuple[str, str, int]]:
-    data = context.chat_data
-    if data is None:
-        return {}
-    boards: dict[int, tuple[str, str, int]] = data.setdefault(BOARDS_KEY, {})
-    return boards
 
 
 async def review_command(update: Update, context: Context) -> None:
@@ -427,19 +110,23 @@ async def review_command(update: Update, context: Context) -> None:
         return
     board = await load_board(rt, period.key)
     assert board is not None
-    boards = _boards(context)
-    boards.clear()  # the latest /review is the one kept up to date
     grouped = board.grouped()
     if not grouped:
         await reply(update, caller.t("review.empty", period=period_label(caller.t, period.key)))
         return
+    shown: list[store.BoardPart] = []
     for code, entries in grouped:
         for index, part in enumerate(department_parts(caller, board, code, entries)):
             sent = await reply(update, part.text, reply_markup=part.markup)
-            boards[sent.message_id] = (period.key, code or "", index)
+            shown.append(store.BoardPart(sent.message_id, period.key, code or "", index))
     text, markup = all_message(caller, board)
     sent = await reply(update, text, reply_markup=markup)
-    boards[sent.message_id] = (period.key, ALL_MESSAGE, 0)
+    shown.append(store.BoardPart(sent.message_id, period.key, ALL_MESSAGE, 0))
+    # Kept as rows: the latest /review is the one kept up to date, by whichever instance.
+    async with rt.sessions() as session:
+        await store.keep_review_messages(
+            session, chat_id=sent.chat_id, parts=shown, now=rt.clock()
+        )
 
 
 async def _redraw(
@@ -454,29 +141,28 @@ async def _redraw(
     """Redraw the latest /review's messages of this period in this chat (those of
     `departments` and the Confirm-all message, or all of them)."""
     grouped = dict(board.grouped())
-    for message_id, (key, code, index) in list(_boards(context).items()):
-        if key != board.period.key or message_id == skip:
+    async with runtime(context).sessions() as session:
+        shown = await store.review_messages(session, chat_id)
+    for message in shown:
+        if message.period_key != board.period.key or message.message_id == skip:
             continue
+        code = message.department
         if code == ALL_MESSAGE:
             text, markup = all_message(caller, board)
         elif departments is not None and code not in departments:
             continue
         else:
             parts = department_parts(caller, board, code or None, grouped.get(code or None, []))
-            if index >= len(parts):
+            if message.part >= len(parts):
                 continue
-            text, markup = parts[index].text, parts[index].markup
-        await edit_quietly(context.bot, chat_id, message_id, text, markup)
+            text, markup = parts[message.part].text, parts[message.part].markup
+        await edit_quietly(context.bot, chat_id, message.message_id, text, markup)
 
 
 async def review_button(update: Update, context: Context) -> None:
     """One press on a /review message: confirm, ask for a return reason, show the history,
     or confirm all; then the messages are redrawn from the database."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     if data is None or data.prefix != callbacks.REVIEW:
         await query.answer(caller.toast("common.stale_button"))
         return
@@ -579,9 +265,14 @@ async def _redraw_pressed(
                 await edit_quietly(
                     context.bot, message.chat_id, message.message_id, part.text, part.markup
                 )
-                boards = _boards(context)
-                if message.message_id in boards:
-                    boards[message.message_id] = (board.period.key, code or "", index)
+                async with runtime(context).sessions() as session:
+                    await store.move_review_message(
+                        session,
+                        chat_id=message.chat_id,
+                        message_id=message.message_id,
+                        department=code or "",
+                        part=index,
+                    )
     await _redraw(
         context, caller, message.chat_id, board, departments=set(), skip=message.message_id
     )
@@ -667,7 +358,7 @@ async def _send_history(
             period=period_label(t, board.period.key),
         ),
         t("review.by", evaluator=board.name(entry.evaluator_id)),
-        t("review.history_status", status=_status(t, entry.state)),
+        t("review.history_status", status=state_text(t, entry.state)),
         "",
         *score_lines(t, entry.item, board.rules),
         "",

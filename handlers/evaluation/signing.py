@@ -16,16 +16,8 @@ from bot import hearts
 from bot.runtime import Runtime
 from bot.states import UNSIGNED_PERIODS, EvaluationStatus
 from bot.when import format_local
-from handlers.evaluation.review import (
-    UNASSIGNED,
-    WAITING,
-    Board,
-    Entry,
-    button,
-    counts,
-    load_board,
-    signed_line,
-)
+from handlers.evaluation.board import UNASSIGNED, WAITING, Board, Entry, button, counts, load_board
+from handlers.evaluation.review_screens import signed_line
 from handlers.evaluation.shared import (
     Texts,
     current_period,
@@ -36,13 +28,13 @@ from handlers.evaluation.shared import (
     private_only,
     status_text,
 )
-from handlers.kit import callbacks
 from handlers.kit.base import (
     Caller,
     Context,
     edit_quietly,
     identify,
     is_private,
+    pressed,
     pressed_message,
     reply,
     runtime,
@@ -215,11 +207,7 @@ async def sign_command(update: Update, context: Context) -> None:
 async def sign_button(update: Update, context: Context) -> None:
     """Sign → "final, are you sure?" → Yes signs (the rules checked again) and everyone
     confirmed is told, privately and without a score; Cancel goes back."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     key = period_from_token(data.args[0]) if data and len(data.args) == 1 else None
     if data is None or data.action not in ("ask", "yes", "no") or key is None:
         await query.answer(caller.toast("common.stale_button"))
@@ -273,11 +261,8 @@ async def _tell_signed(bot: Bot, rt: Runtime, caller: Caller, board: Board) -> N
         e for e in board.entries if e.item is not None and e.state == EvaluationStatus.CONFIRMED
     ]
     async with rt.sessions() as session:
-        evaluees = [await org.view(session, e.staff_id) for e in confirmed]
-        directors = [
-            await org.view(session, s.id or 0)
-            for s in await org.staff_with_role(session, "director")
-        ]
+        evaluees = list((await org.views(session, [e.staff_id for e in confirmed])).values())
+        directors = await org.views_with_role(session, hearts.REVIEWER)
     for view in evaluees:
         if view is None or not view.is_active or not view.staff.telegram_id:
             continue

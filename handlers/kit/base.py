@@ -6,16 +6,16 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update, User
+from telegram import Bot, CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import Catalog
 from bot.org import Person, pick_language
 from bot.runtime import Runtime, runtime_in
-from handlers.kit import sending
+from handlers.kit import callbacks, sending
 from handlers.kit.menus import show_personal_menu
 from handlers.kit.outgoing import Limit, fit, plain, with_note
 from storage import org
@@ -53,31 +53,43 @@ class Caller:
         return self.view.staff.id if self.view else None
 
 
+async def note_sender(update: Update, context: Context) -> None:
+    """Once per update, before any handler (bot/app.py): what the bot keeps of whoever sent
+    it. An admin from ADMIN_USER_IDS gets a record before ever sending /start (so what they
+    do is recorded as theirs); a person's Telegram app language is noted (what the bot
+    sends first follows it); in private, their menu shows what their roles allow. The
+    handlers' `identify` then only reads."""
+    rt = runtime(context)
+    user = update.effective_user
+    if user is None:
+        return
+    async with rt.sessions() as session:
+        staff = await org.find_by_telegram_id(session, user.id)
+        if (
+            staff is not None
+            and staff.id is not None
+            and user.language_code
+            and staff.telegram_language != user.language_code[:16]
+        ):
+            await org.note_telegram_language(
+                session, staff_id=staff.id, language_code=user.language_code
+            )
+    if staff is None and user.id in rt.settings.admin_user_ids:
+        await greet(update, context)
+    if is_private(update):
+        caller = await identify(update, context)
+        await show_personal_menu(context.bot, rt, user.id, caller.person, caller.language)
+
+
 async def identify(update: Update, context: Context) -> Caller:
+    """Who sent the update, as the rules see them (their record, roles and language). It
+    only reads: what is kept of the sender is `note_sender`'s."""
     rt = runtime(context)
     user = update.effective_user
     assert user is not None, "handlers are registered for updates that have a user"
-    if user.id in rt.settings.admin_user_ids:
-        # An admin from ADMIN_USER_IDS may act before ever sending /start: give them a
-        # record, so what they do can be recorded as theirs.
-        async with rt.sessions() as session:
-            if await org.find_by_telegram_id(session, user.id) is None:
-                await greet(update, context)
     async with rt.sessions() as session:
         view = await org.view_by_telegram_id(session, user.id)
-        if (
-            view is not None
-            and user.language_code
-            and (view.staff.telegram_language != user.language_code[:16])
-        ):
-            # Messages the bot sends first (reminders, decisions) follow the person's app.
-            await org.note_telegram_language(
-                session, staff_id=view.staff.id or 0, language_code=user.language_code
-            )
-    caller = caller_for(rt, user, view)
-    if is_private(update):
-        await show_personal_menu(context.bot, rt, user.id, caller.person, caller.language)
-    return caller
+    return caller_for(rt, user, view)
 
 
 async def greet(update: Update, context: Context) -> Staff:
@@ -126,6 +138,25 @@ def language_for(rt: Runtime, view: StaffView | None) -> str:
 def texts_for(rt: Runtime, view: StaffView | None) -> Callable[..., str]:
     """The catalog in the language of someone we write to first: t(key, **params)."""
     return functools.partial(rt.catalog.text, language_for(rt, view))
+
+
+class Press(NamedTuple):
+    """A button press as its handler reads it: `rt, query, caller, data = await pressed(…)`.
+    `data` is None when the callback data is not of our protocol's shape (stale or forged);
+    the press guard (handlers.kit.guard) has already refused what its rule does not allow."""
+
+    rt: Runtime
+    query: CallbackQuery
+    caller: Caller
+    data: callbacks.Callback | None
+
+
+async def pressed(update: Update, context: Context) -> Press:
+    """The runtime, the query, who pressed and the parsed data of a press, in one call."""
+    query = update.callback_query
+    assert query is not None, "registered for callback queries only"
+    caller = await identify(update, context)
+    return Press(runtime(context), query, caller, callbacks.parse(query.data))
 
 
 def pressed_message(update: Update) -> Message | None:

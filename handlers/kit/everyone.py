@@ -14,6 +14,7 @@ from handlers.kit.base import (
     greet,
     identify,
     is_private,
+    pressed,
     reply,
     runtime,
     topic_of,
@@ -118,15 +119,17 @@ async def language_command(update: Update, context: Context) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
                 InlineKeyboardButton(
-                    "English", callback_data=callbacks.encode("lang", "set", "en")
+                    "中文", callback_data=callbacks.encode(callbacks.LANGUAGE, "set", "zh")
+                ),
+                InlineKeyboardButton(
+                    "English", callback_data=callbacks.encode(callbacks.LANGUAGE, "set", "en")
                 ),
             ],
             [
                 InlineKeyboardButton(
                     caller.t("language.follow_telegram"),
-                    callback_data=callbacks.encode("lang", "set", "auto"),
+                    callback_data=callbacks.encode(callbacks.LANGUAGE, "set", "auto"),
                 )
             ],
         ]
@@ -136,12 +139,8 @@ async def language_command(update: Update, context: Context) -> None:
 
 async def language_chosen(update: Update, context: Context) -> None:
     """Saves the presser's language and confirms in it."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     choice = data.args[0] if data and data.args else None
-    caller = await identify(update, context)
     if choice not in ("zh", "en", "auto") or caller.staff_id is None:
         await query.answer(caller.toast("common.stale_button"))
         return
@@ -201,7 +200,5 @@ async def stray_text(update: Update, context: Context) -> None:
 
 async def stale_button(update: Update, context: Context) -> None:
     """A press no handler claimed: a forged, outdated or unknown button."""
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
+    _rt, query, caller, _data = await pressed(update, context)
     await query.answer(caller.toast("common.stale_button"), show_alert=False)

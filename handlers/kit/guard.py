@@ -91,26 +91,28 @@ async def _is_cs_chat(rt: Runtime, message: Message) -> bool:
     )
 
 
-def _on_message(data: callbacks.Callback, message: Message) -> bool:
-    """Whether the data is one of the pressed message's own buttons. The message in a
-    callback query is Telegram's copy, not the client's: a forged press cannot change it."""
+def _button_data(message: Message) -> list[str]:
+    """The callback data of the message's buttons. The message in a callback query is
+    Telegram's copy, not the client's: a forged press cannot change it."""
     markup = message.reply_markup
     if markup is None:
-        return False
-    raw = ":".join((data.prefix, data.action, *data.args))
-    return any(button.callback_data == raw for row in markup.inline_keyboard for button in row)
+        return []
+    return [
+        button.callback_data
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str)
+    ]
+
+
+def _on_message(data: callbacks.Callback, message: Message) -> bool:
+    """Whether the data is one of the pressed message's own buttons."""
+    return ":".join((data.prefix, data.action, *data.args)) in _button_data(message)
 
 
 def _carries_prefix(prefix: str, message: Message) -> bool:
-    markup = message.reply_markup
-    if markup is None:
-        return False
-    return any(
-        (button.callback_data or "").startswith(f"{prefix}:")
-        for row in markup.inline_keyboard
-        for button in row
-        if isinstance(button.callback_data, str | None)
-    )
+    """Whether the message carries buttons of `prefix`: a screen of that kind."""
+    return any(raw.startswith(f"{prefix}:") for raw in _button_data(message))
 
 
 # --- How ids are tied to the pressed message, one check per `Ids` ------------------------

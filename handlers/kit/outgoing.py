@@ -53,9 +53,32 @@ async def reply_whole(
     assert message is not None
     if html_length(text) <= Limit.MESSAGE:
         return await message.reply_text(text, do_quote=False, **kwargs)
-    document = InputFile(visible(text).encode("utf-8"), filename=filename)
+    return await _reply_document(message, text, filename=filename, caption=caption, **kwargs)
+
+
+async def _reply_document(
+    message: Message, text: str, *, filename: str, caption: str, **kwargs: Any
+) -> Message:
+    """`text`, as a reader sees it (no tags), in a .txt document captioned `caption`."""
+    content = visible(text).encode("utf-8")
+    return await _send_file(message, content, filename=filename, caption=caption, **kwargs)
+
+
+async def reply_file(update: Update, content: bytes, *, filename: str, caption: str) -> Message:
+    """Answer with a file (a workbook, an archive), its caption fitted to Telegram's 1,024."""
+    message = update.effective_message
+    assert message is not None
+    return await _send_file(message, content, filename=filename, caption=caption)
+
+
+async def _send_file(
+    message: Message, content: bytes, *, filename: str, caption: str, **kwargs: Any
+) -> Message:
     return await message.reply_document(
-        document, caption=fit(caption, Limit.CAPTION), do_quote=False, **kwargs
+        InputFile(content, filename=filename),
+        caption=fit(caption, Limit.CAPTION),
+        do_quote=False,
+        **kwargs,
     )
 
 
@@ -92,6 +115,5 @@ async def reply_listing(
     message = update.effective_message
     assert message is not None
     if not listing.fits:
-        document = InputFile(visible(listing.whole).encode("utf-8"), filename=filename)
-        await message.reply_document(document, caption=fit(caption, Limit.CAPTION), do_quote=False)
+        await _reply_document(message, listing.whole, filename=filename, caption=caption)
     return await message.reply_text(listing.screen, do_quote=False, **kwargs)

@@ -10,6 +10,7 @@ from bot.org import (
     can_manage_bindings,
 )
 from handlers.kit.base import (
+    Caller,
     Context,
     identify,
     is_private,
@@ -29,15 +30,7 @@ async def bind(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     message = update.effective_message
     assert message is not None
-    if is_private(update):
-        await reply(update, caller.t("bind.private"))
-        return
-    if message.sender_chat is not None:
-        # An admin posting "anonymously" arrives as the group itself: we cannot tell who.
-        await reply(update, caller.t("bind.anonymous"))
-        return
-    if not can_manage_bindings(caller.person):
-        await reply(update, caller.t("bind.not_admin"))
+    if await _refused_here(update, caller):
         return
     async with rt.sessions() as session:
         departments = await org.list_departments(session)
@@ -77,11 +70,7 @@ async def unbind(update: Update, context: Context) -> None:
     caller = await identify(update, context)
     message = update.effective_message
     assert message is not None
-    if is_private(update):
-        await reply(update, caller.t("bind.private"))
-        return
-    if not can_manage_bindings(caller.person):
-        await reply(update, caller.t("bind.not_admin"))
+    if await _refused_here(update, caller):
         return
     if context.args:  # it takes nothing: "/unbind hk" is not "unbind only hk"
         await reply(update, caller.t("unbind.usage"))
@@ -96,6 +85,23 @@ async def unbind(update: Update, context: Context) -> None:
         return
     names = ", ".join(department_name(caller, d) for d in departments)
     await reply(update, caller.t("unbind.done", departments=names))
+
+
+async def _refused_here(update: Update, caller: Caller) -> bool:
+    """/bind and /unbind work in a group, sent by an admin who can be told apart: else the
+    one sentence why, and True."""
+    message = update.effective_message
+    assert message is not None
+    if is_private(update):
+        await reply(update, caller.t("bind.private"))
+    elif message.sender_chat is not None:
+        # An admin posting "anonymously" arrives as the group itself: we cannot tell who.
+        await reply(update, caller.t("bind.anonymous"))
+    elif not can_manage_bindings(caller.person):
+        await reply(update, caller.t("bind.not_admin"))
+    else:
+        return False
+    return True
 
 
 async def chat_migrated(update: Update, context: Context) -> None:

@@ -32,6 +32,7 @@ from handlers.kit.base import (
     is_private,
     language_for,
     person_of,
+    pressed,
     pressed_message,
     replace_buttons,
     reply,
@@ -116,7 +117,8 @@ async def register_answer(update: Update, context: Context, draft: Draft) -> boo
         return False
     buttons = [
         InlineKeyboardButton(
-            department_name(caller, d), callback_data=callbacks.encode("reg", "dept", d.code)
+            department_name(caller, d),
+            callback_data=callbacks.encode(callbacks.REGISTER, "dept", d.code),
         )
         for d in departments
     ]
@@ -131,11 +133,7 @@ async def register_answer(update: Update, context: Context, draft: Draft) -> boo
 
 async def register_department(update: Update, context: Context) -> None:
     """Saves the request and sends it, with Approve / Reject, to admins and the head."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     code = data.args[0] if data and data.args else ""
     async with rt.sessions() as session:
         draft = await drafts.live_draft(
@@ -209,11 +207,15 @@ async def register_department(update: Update, context: Context) -> None:
                 [
                     InlineKeyboardButton(
                         rt.catalog.text(language, "register.approve"),
-                        callback_data=callbacks.encode("reg", "ok", staff.id, department.code),
+                        callback_data=callbacks.encode(
+                            callbacks.REGISTER, "ok", staff.id, department.code
+                        ),
                     ),
                     InlineKeyboardButton(
                         rt.catalog.text(language, "register.reject"),
-                        callback_data=callbacks.encode("reg", "no", staff.id, department.code),
+                        callback_data=callbacks.encode(
+                            callbacks.REGISTER, "no", staff.id, department.code
+                        ),
                     ),
                 ]
             ]
@@ -252,11 +254,7 @@ REGISTRATION = Conversation(answer=register_answer, cancel=register_cancel)
 
 async def registration_decided(update: Update, context: Context) -> None:
     """Approve / Reject on a registration request: by an admin or that department's head."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     staff_id = data.int_arg(0) if data else None
     if data is None or data.action not in ("ok", "no") or staff_id is None:
         await query.answer(caller.toast("common.stale_button"))

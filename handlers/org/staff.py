@@ -13,7 +13,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.org import ROLES, can_edit_staff
 from handlers.kit import callbacks
-from handlers.kit.base import Caller, Context, edit_screen, identify, is_private, reply, runtime
+from handlers.kit.base import (
+    Caller,
+    Context,
+    edit_screen,
+    identify,
+    is_private,
+    pressed,
+    reply,
+    runtime,
+)
 from handlers.kit.everyone import department_name
 from handlers.org.registration import tell_applicant
 from storage import org
@@ -25,7 +34,9 @@ MARKS = {STATUS_PENDING: "⏳ ", STATUS_INACTIVE: "⛔ "}
 
 
 def _button(label: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.encode("st", *map(str, parts)))
+    return InlineKeyboardButton(
+        label, callback_data=callbacks.encode(callbacks.STAFF, *map(str, parts))
+    )
 
 
 async def staff_command(update: Update, context: Context) -> None:
@@ -43,12 +54,8 @@ async def staff_command(update: Update, context: Context) -> None:
 
 async def staff_button(update: Update, context: Context) -> None:
     """One press on a /staff screen: change what it says, then redraw the screen."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
     # The press guard has checked that an admin pressed, in private, on this menu's buttons.
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     if data is None:
         await query.answer(caller.toast("common.stale_button"))
         return

@@ -111,7 +111,7 @@ def card_keyboard(rt: Runtime, visit: Visit) -> InlineKeyboardMarkup | None:
     if visit.status != VisitStatus.CONFIRMED:
         return None
     label = rt.catalog.text(rt.settings.default_language, "card.change_arrival")
-    data = callbacks.encode("card", "arr", visit.id)
+    data = callbacks.encode(callbacks.CARD, "arr", visit.id)
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 

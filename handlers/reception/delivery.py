@@ -21,7 +21,7 @@ from bot.reception import is_late_send
 from bot.runtime import Runtime
 from handlers.kit.base import send_to_department
 from handlers.kit.sending import Attempt, Outcome, backoff
-from handlers.reception import tasks
+from handlers.reception import task_messages
 from storage import visits
 from storage.models import Reminder
 
@@ -50,7 +50,7 @@ async def _deliver_one(bot: Bot, rt: Runtime, reminder: Reminder, now: datetime)
     assert reminder.id is not None
     late = is_late_send(reminder.due_at, now)
     try:
-        attempts = await tasks.deliver(bot, rt, reminder, late=late, now=now)
+        attempts = await task_messages.deliver(bot, rt, reminder, late=late, now=now)
     except Exception:
         log.exception("reminder %s broke off; it is tried again", reminder.id)
         attempts = [Attempt(Outcome.NOT_YET, reason="error")]

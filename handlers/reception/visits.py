@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import hearts
-from bot.archive import (
-    ArchivedCheck,
-    ArchivedEvent,
-    ArchivedProblem,
-    ArchivedTask,
-    VisitArchive,
-    archive_document,
-    archive_filename,
-    visits_workbook,
-)
-from bot.org import can_cross_check, can_manage_visit
-from bot.playbook import TaskTemplate
-from bot.reception import decode_escalation, plan_task
+from bot.org import can_cross_check, can_manage_visit, can_see_every_visit
+from bot.reception import plan_task
 from bot.runtime import Runtime
 from bot.states import OPEN_VISIT_STATUSES, TaskStatus, VisitStatus
 from bot.when import WhenError, format_local, parse_arrival
@@ -34,6 +21,7 @@ from handlers.kit.base import (
     is_private,
     language_for,
     plain,
+    pressed,
     pressed_message,
     replace_buttons,
     reply,
@@ -44,8 +32,9 @@ from handlers.kit.base import (
 from handlers.kit.outgoing import Limit, fit, reply_whole
 from handlers.kit.prompts import ask_for_reply
 from handlers.reception import cards
+from handlers.reception.archive import send_archive
 from storage import org, visits
-from storage.models import Visit, VisitTask
+from storage.models import Visit
 
 # Visits a group, or any member of staff, may hear about: confirmed ones. A notice still
 # being checked, and a visit's archive, are for CS, the duty manager and management.
@@ -60,7 +49,7 @@ SHOWN_TO_STAFF = (
 
 def sees_everything(caller: Caller, visit: Visit | None = None) -> bool:
     """CS, the duty manager, management, and a visit's own announcer."""
-    if can_cross_check(caller.person) or caller.person.effective_roles & {"gm", "director"}:
+    if can_see_every_visit(caller.person):
         return True
     return visit is not None and caller.staff_id == visit.announced_by
 
@@ -142,51 +131,10 @@ async def visit_command(update: Update, context: Context) -> None:
     await reply(update, await cards.card_text(rt, visit, now=rt.clock()))
     closed = visit.status in (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
     if closed and is_private(update) and sees_everything(caller, visit):
-        await _send_archive(update, rt, caller, visit)
-
-
-async def _send_archive(update: Update, rt: Runtime, caller: Caller, visit: Visit) -> None:
-    archive = await build_archive(rt, visit, caller.language)
-    document = archive_document(
-        archive, text=_plain_text(rt, caller.language), zone=rt.settings.zone
-    )
-    message = update.effective_message
-    assert message is not None
-    await message.reply_document(
-        InputFile(document, filename=archive_filename(archive, zone=rt.settings.zone)),
-        caption=fit(caller.t("visit.archive_caption", visit=visit.id), Limit.CAPTION),
-        do_quote=False,
-    )
-
-
-def _plain_text(rt: Runtime, language: str) -> Callable[..., str]:
-    """Catalog texts for documents, which escape values themselves."""
-
-    def text(key: str, /, **params: object) -> str:
-        return html.unescape(rt.catalog.text(language, key, **params))
-
-    return text
+        await send_archive(update, rt, caller, visit)
 
 
 # --- /arrival --------------------------------------------------------------------------------
-
-
-def template_of(task: VisitTask) -> TaskTemplate:
-    """The task's own saved timing rules, so moving the arrival needs no playbook."""
-    return TaskTemplate(
-        key=task.key,
-        departments=task.department_codes,
-        anchor=task.anchor,  # type: ignore[arg-type]  # saved from a playbook Anchor
-        offset=timedelta(minutes=task.offset_minutes),
-        due_offset=timedelta(minutes=task.due_offset_minutes),
-        title_zh=task.title_zh,
-        title_en=task.title_en,
-        details_zh=task.details_zh,
-        details_en=task.details_en,
-        checklist=(),
-        escalation=decode_escalation(task.escalation),
-        standards=frozenset(),
-    )
 
 
 async def arrival_command(update: Update, context: Context) -> None:
@@ -200,11 +148,7 @@ async def arrival_command(update: Update, context: Context) -> None:
 
 async def card_arrival_button(update: Update, context: Context) -> None:
     """🕒 on the status card: asks the new arrival time (a reply, so it works in the group)."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     visit_id = data.int_arg(0) if data else None
     async with rt.sessions() as session:
         visit = await visits.get_visit(session, visit_id) if visit_id else None
@@ -288,7 +232,7 @@ async def move_arrival(
         (
             task.id or 0,
             plan_task(
-                template_of(task),
+                visits.template_of(task),
                 arrival=moment,
                 confirmed_at=confirmed_at,
                 departure=visit.departure_at,
@@ -395,11 +339,12 @@ async def _ask_to_close(update: Update, context: Context, *, cancelled: bool) ->
         [
             [
                 InlineKeyboardButton(
-                    plain(yes), callback_data=callbacks.encode("vc", action, visit.id or 0)
+                    plain(yes),
+                    callback_data=callbacks.encode(callbacks.CLOSE_VISIT, action, visit.id or 0),
                 ),
                 InlineKeyboardButton(
                     plain(caller.t("visit.keep_open")),
-                    callback_data=callbacks.encode("vc", "keep", visit.id or 0),
+                    callback_data=callbacks.encode(callbacks.CLOSE_VISIT, "keep", visit.id or 0),
                 ),
             ]
         ]
@@ -410,11 +355,7 @@ async def _ask_to_close(update: Update, context: Context, *, cancelled: bool) ->
 
 async def close_button(update: Update, context: Context) -> None:
     """The answer to "close visit #12?": every rule is checked again for whoever pressed."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
+    rt, query, caller, data = await pressed(update, context)
     visit_id = data.int_arg(0) if data else None
     if data is None or visit_id is None or data.action not in ("done", "off", "keep"):
         await query.answer(caller.toast("common.stale_button"))
@@ -495,152 +436,5 @@ async def _close(
     else:
         await reply(update, caller.t("visit.completed_done", visit=visit.id))
         if is_private(update):
-            await _send_archive(update, rt, caller, closed)
+            await send_archive(update, rt, caller, closed)
     tick.nudge(context.application)
-
-
-# --- The archive -------------------------------------------------------------------------------
-
-
-async def build_archive(rt: Runtime, visit: Visit, language: str) -> VisitArchive:
-    """Everything about a visit, names resolved, for the document and the workbook."""
-    assert visit.id is not None
-    async with rt.sessions() as session:
-        tasks = await visits.tasks_of(session, visit.id)
-        problems = await visits.problems_of(session, visit.id)
-        events = await visits.events_of(session, visit.id)
-        items = {task.id: await visits.items_of(session, task.id or 0) for task in tasks}
-        departments = {d.code: d for d in await org.list_departments(session)}
-        ids = [visit.announced_by, visit.checked_by, visit.closed_by]
-        ids += [x for task in tasks for x in (task.claimed_by, task.done_by)]
-        ids += [i.done_by for its in items.values() for i in its]
-        ids += [x for p in problems for x in (p.reported_by, p.resolved_by)]
-        ids += [e.actor_id for e in events]
-        names = await org.names_by_id(session, ids)
-
-    def name(staff_id: int | None) -> str | None:
-        return names.get(staff_id) if staff_id is not None else None
-
-    def dept_names(codes: str) -> str:
-        found = [departments.get(code) for code in codes.split(",")]
-        return ", ".join(d.name_in(language) for d in found if d is not None)
-
-    titles = {task.id: task.title_in(language) for task in tasks}
-    by_key = {task.key: titles[task.id] for task in tasks}
-    archived_tasks = tuple(
-        ArchivedTask(
-            title=titles[task.id],
-            departments=dept_names(task.departments),
-            remind_at=task.remind_at,
-            due_at=task.due_at,
-            status=task.status,
-            claimed_by=name(task.claimed_by),
-            done_by=name(task.done_by),
-            done_at=task.done_at,
-            urgent=task.urgent,
-            escalated_level=task.escalated_level,
-            checklist=tuple(
-                ArchivedCheck(i.label_in(language), name(i.done_by), i.done_at)
-                for i in items[task.id]
-            ),
-        )
-        for task in tasks
-    )
-    archived_problems = tuple(
-        ArchivedProblem(
-            task_title=titles.get(p.task_id, ""),
-            text=p.text,
-            reported_by=name(p.reported_by) or "?",
-            reported_at=p.reported_at,
-            resolved_by=name(p.resolved_by),
-            resolved_at=p.resolved_at,
-        )
-        for p in problems
-    )
-    archived_events = tuple(
-        ArchivedEvent(
-            at=e.at,
-            actor=name(e.actor_id),
-            text=plain(
-                rt.catalog.text(
-                    language,
-                    f"event.{e.kind}",
-                    detail=by_key.get(e.detail.split(":")[0], e.detail),
-                )
-            ),
-        )
-        for e in events
-    )
-    return VisitArchive(
-        visit_id=visit.id,
-        status=visit.status,
-        guest=visit.guest,
-        company=visit.company,
-        group_name=visit.group_name,
-        titles=visit.titles,
-        party_size=visit.party_size,
-        vehicles=visit.vehicles,
-        arrival_at=visit.arrival_at,
-        arrived_at=visit.arrived_at,
-        departure_at=visit.departure_at,
-        rooms=visit.rooms,
-        itinerary=visit.itinerary,
-        requirements=visit.requirements,
-        standard=visit.standard,
-        announced_by=name(visit.announced_by) or "?",
-        announced_at=visit.announced_at,
-        checked_by=name(visit.checked_by),
-        checked_at=visit.checked_at,
-        closed_by=name(visit.closed_by),
-        closed_at=visit.closed_at,
-        tasks=archived_tasks,
-        problems=archived_problems,
-        events=archived_events,
-    )
-
-
-# --- /export visits <month> ------------------------------------------------------------------
-
-
-async def export_visits(update: Update, context: Context, caller: Caller, args: list[str]) -> None:
-    """/export visits 2026-11: the month's receptions as an .xlsx, in a private chat
-    (handlers.exports reads /export; `args` are its words after "visits", none for a
-    command it could not read, which gets the usage)."""
-    rt = runtime(context)
-    if not is_private(update):
-        await reply(update, caller.t("common.private_only", bot=context.bot.username))
-        return
-    if not (can_cross_check(caller.person) or caller.person.effective_roles & {"director", "gm"}):
-        await reply(update, caller.t("visit.export_not_allowed"))
-        return
-    if not args:
-        await reply(update, caller.t("visit.export_usage"))
-        return
-    zone = rt.settings.zone
-    # The same months as the evaluation's (2026-11, 2026年11月, last month), the same
-    # one-sentence answers for a wrong one; years outside 2000–2100 are refused.
-    label = hearts.parse_period(" ".join(args), now=rt.clock(), zone=zone)
-    if isinstance(label, hearts.PeriodError):
-        await reply(update, caller.t(label.key, **label.params))
-        return
-    start, end = hearts.period_bounds(label, zone)
-    async with rt.sessions() as session:
-        found = await visits.list_visits(
-            session,
-            statuses=(*OPEN_VISIT_STATUSES, VisitStatus.COMPLETED, VisitStatus.CANCELLED),
-            arriving_from=start,
-            arriving_before=end,
-        )
-    archives = [await build_archive(rt, visit, caller.language) for visit in found]
-    workbook = visits_workbook(
-        archives, text=_plain_text(rt, caller.language), zone=zone, title=label
-    )
-    message = update.effective_message
-    assert message is not None
-    await message.reply_document(
-        InputFile(workbook, filename=f"vip-receptions-{label}.xlsx"),
-        caption=fit(
-            caller.t("visit.export_caption", month=label, count=len(archives)), Limit.CAPTION
-        ),
-        do_quote=False,
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes, SimpleUpdateProcessor
 
 from bot.app import build_application, runtime_of, start_bot, stop_bot
 from bot.roster import RosterRow
@@ -35,6 +35,12 @@ def seen(runtime: Runtime, language: str, key: str, /, **params: object) -> str:
 
 
 ADMIN_ID = 9001
+
+
+def data_of(message: Mapping[str, Any]) -> list[str]:
+    """The callback data of a message's inline buttons, row by row."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [str(button.get("callback_data", "")) for row in rows for button in row]
 
 
 @pytest.fixture
@@ -99,6 +105,37 @@ def handler_errors() -> list[BaseException]:
     return []
 
 
+class HandledUpdates(SimpleUpdateProcessor):
+    """PTB's own processing, one update at a time, remembering the updates it finished: a
+    test can wait until the bot is done with what it sent instead of for a quiet spell."""
+
+    def __init__(self) -> None:
+        super().__init__(max_concurrent_updates=1)
+        self.finished: set[int] = set()
+        self.changed = asyncio.Condition()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                async with self.changed:
+                    self.finished.add(update.update_id)
+                    self.changed.notify_all()
+
+
+async def handled(
+    application: Application,  # type: ignore[type-arg]
+    update_id: int,
+    timeout: float = 15,  # noqa: ASYNC109
+) -> None:
+    """Wait until the bot has finished handling update `update_id` (handlers and all)."""
+    processor = application.update_processor
+    assert isinstance(processor, HandledUpdates), "the bot was not started by running_bot"
+    async with asyncio.timeout(timeout), processor.changed:
+        await processor.changed.wait_for(lambda: update_id in processor.finished)
+
+
 @asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -107,7 +144,9 @@ async def running_bot(
     rate_limiter: AIORateLimiter | None = None,  # type: ignore[type-arg]
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The bot as `python -m bot run` builds it, polling the sandbox, until the block ends."""
-    application = build_application(settings, clock=clock, rate_limiter=rate_limiter)
+    application = build_application(
+        settings, clock=clock, rate_limiter=rate_limiter, update_processor=HandledUpdates()
+    )
 
     async def record_error(_update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if context.error is not None:

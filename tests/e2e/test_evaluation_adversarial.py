@@ -29,7 +29,7 @@ from storage.models import (
     Staff,
 )
 from storage.roster import import_roster
-from tests.e2e.conftest import eventually, seen
+from tests.e2e.conftest import data_of, eventually, seen
 from tests.e2e.evaluation import EvaluationHotel
 from tests.e2e.test_results import (
     FAY_NOV,
@@ -81,8 +81,7 @@ def screen_of(ev: EvaluationHotel, name: str, prefix: str) -> int | None:
     """The person's last private message carrying `prefix` buttons: a screen of that kind,
     the only kind of message the press guard lets an evaluation press act on."""
     for message in reversed(ev.inbox(name)):
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        if any(str(b.get("callback_data", "")).startswith(f"{prefix}:") for r in rows for b in r):
+        if any(data.startswith(f"{prefix}:") for data in data_of(message)):
             return int(message["message_id"])
     return None
 
@@ -92,8 +91,7 @@ async def review_screen(ev: EvaluationHotel, data_prefix: str = "hr:") -> int:
     await ev.say("Diana", f"/review {PERIOD}")
     await ev.sandbox.wait_idle()
     for message in reversed(ev.inbox("Diana")):
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        if any(str(b.get("callback_data", "")).startswith(data_prefix) for r in rows for b in r):
+        if any(data.startswith(data_prefix) for data in data_of(message)):
             return int(message["message_id"])
     raise AssertionError(f"no review message carries {data_prefix!r}")
 
@@ -877,8 +875,3 @@ async def test_a_hotel_too_big_for_one_message_gets_its_lists_as_documents_besid
     last = await sandbox.wait_for_message(admin, predicate=lambda m: "document" in m)
     assert last["document"]["file_name"] == "periods.txt"
     assert "Extra Person 401" in sandbox.file_bytes(last["document"]["file_id"]).decode()
-
-
-def data_of(message: dict[str, Any]) -> list[str]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [str(b.get("callback_data", "")) for row in rows for b in row]

@@ -158,6 +158,26 @@ async def test_bind_is_refused_for_a_non_admin_and_changes_nothing(
         assert await org.get_binding(session, "hk") is None
 
 
+async def test_an_anonymous_admin_can_neither_bind_nor_unbind(
+    sandbox: Sandbox, hotel: Hotel, runtime: Runtime
+) -> None:
+    """Posting as the group hides who wrote: the bot cannot check it is an admin."""
+    admin = hotel.admin()
+    group = hotel.group("Housekeeping team", admin, admins=(admin,))
+    await sandbox.send_message(admin, group, "/bind hk")
+    await sandbox.wait_for_message(group)
+    for command in ("/bind eng", "/unbind"):
+        await sandbox.send_message(admin, group, command, anonymous=True)
+        answer = await sandbox.wait_for_message(group)
+        # Nobody known wrote it: the hotel's language.
+        assert answer["text"] == t(runtime, "zh", "bind.anonymous"), command
+    async with runtime.sessions() as session:
+        housekeeping = await org.get_binding(session, "hk")
+        assert await org.get_binding(session, "eng") is None
+    assert housekeeping is not None
+    assert (housekeeping.chat_id, housekeeping.thread_id) == (group.id, None)
+
+
 async def test_bind_answers_a_wrong_department_and_a_private_chat(
     sandbox: Sandbox, hotel: Hotel, runtime: Runtime
 ) -> None:

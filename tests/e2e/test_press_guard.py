@@ -38,7 +38,7 @@ from storage.models import (
     VisitEvent,
     VisitTask,
 )
-from tests.e2e.conftest import Hotel, seen
+from tests.e2e.conftest import Hotel, data_of, seen
 from tests.e2e.reception import PASTED_EN, Reception, reception_hotel
 
 Where = tuple[SandboxChat, int]  # a chat and a message in it
@@ -76,14 +76,9 @@ class World:
         return self.reception.people[key]
 
 
-def buttons(message: dict[str, Any]) -> list[str]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b.get("callback_data", "") for row in rows for b in row]
-
-
 def carrying(messages: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     """The last message whose buttons include data starting with `prefix`."""
-    found = [m for m in messages if any(d.startswith(prefix) for d in buttons(m))]
+    found = [m for m in messages if any(d.startswith(prefix) for d in data_of(m))]
     assert found, f"no message carries {prefix!r}"
     return found[-1]
 
@@ -155,19 +150,19 @@ async def build_world(hotel: Hotel, sandbox: Sandbox, runtime: Runtime) -> World
         check = await sandbox.wait_for_message(
             dm,
             predicate=lambda m, n=number: any(
-                d.startswith(f"vip:ok:{world.visit[n]}:") for d in buttons(m)
+                d.startswith(f"vip:ok:{world.visit[n]}:") for d in data_of(m)
             ),
         )
         world.own[f"vip:{number}"] = (sandbox.chat(dm), check["message_id"])
     dm = people["duty_manager"]
     chat, mid = world.own["vip:4"]
-    ret = next(d for d in buttons(sandbox.message(chat, mid) or {}) if d.startswith("vip:ret:"))
+    ret = next(d for d in data_of(sandbox.message(chat, mid) or {}) if d.startswith("vip:ret:"))
     await sandbox.wait_callback_answer(await sandbox.press_button(dm, None, mid, data=ret))
     question = await sandbox.wait_for_message(dm, contains=f"#{world.visit[4]}")
     await sandbox.send_message(dm, text="Wrong rooms", reply_to=question["message_id"])
     announcer = people["announcer"]
     fix = await sandbox.wait_for_message(
-        announcer, predicate=lambda m: any(d.startswith("vip:fix:") for d in buttons(m))
+        announcer, predicate=lambda m: any(d.startswith("vip:fix:") for d in data_of(m))
     )
     world.own["fix:4"] = (sandbox.chat(announcer), fix["message_id"])
 
@@ -180,7 +175,7 @@ async def build_world(hotel: Hotel, sandbox: Sandbox, runtime: Runtime) -> World
             user = people[who]
             await sandbox.send_message(user, text=f"/{command} {world.visit[number]}")
             asked = await sandbox.wait_for_message(user, contains=f"#{world.visit[number]}")
-            assert f"vc:{kind}:{world.visit[number]}" in buttons(asked), asked["text"]
+            assert f"vc:{kind}:{world.visit[number]}" in data_of(asked), asked["text"]
             world.own[f"vc{kind}:{number}"] = (sandbox.chat(user), asked["message_id"])
 
     # Menus in private: a language menu, two /staff screens (the list, and a person's card).
@@ -217,14 +212,14 @@ async def build_world(hotel: Hotel, sandbox: Sandbox, runtime: Runtime) -> World
     )
     hk_head = people["hk_head"]
     request = await sandbox.wait_for_message(
-        hk_head, predicate=lambda m: any(d.startswith("reg:ok:") for d in buttons(m))
+        hk_head, predicate=lambda m: any(d.startswith("reg:ok:") for d in data_of(m))
     )
     world.own["request"] = (sandbox.chat(hk_head), request["message_id"])
 
     # A notice summary waiting in the announcer's private chat.
     await sandbox.send_message(announcer, text=PASTED_EN)
     summary = await sandbox.wait_for_message(
-        announcer, predicate=lambda m: "ni:send" in buttons(m)
+        announcer, predicate=lambda m: "ni:send" in data_of(m)
     )
     world.own["ni"] = (sandbox.chat(announcer), summary["message_id"])
 
@@ -294,7 +289,7 @@ def _datum(message_key: str, prefix: str) -> Callable[[World, int], str]:
 
     def data(w: World, _n: int) -> str:
         chat, mid = w.own[message_key]
-        return next(d for d in buttons(w.sandbox.message(chat, mid) or {}) if d.startswith(prefix))
+        return next(d for d in data_of(w.sandbox.message(chat, mid) or {}) if d.startswith(prefix))
 
     return data
 

@@ -11,18 +11,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram.ext import Application
 
 from bot import hearts
 from bot.hearts import split_period
 from bot.runtime import Runtime
+from bot.settings import Settings
 from bot.states import EvaluationReminderKind, EvaluationStatus, OutboxState, PeriodStatus
-from handlers.evaluation.review import load_board, shown_digest
+from handlers.evaluation.board import load_board
+from handlers.evaluation.review_screens import shown_digest
 from sandbox import Sandbox
 from storage import hearts as store
 from storage import org
 from storage.models import Evaluation, EvaluationPeriod
 from tests.conftest import NOW
-from tests.e2e.conftest import ADMIN_ID, FakeClock, eventually, seen
+from tests.e2e.conftest import ADMIN_ID, FakeClock, eventually, running_bot, seen
 from tests.e2e.evaluation import EvaluationHotel
 
 PERIOD = "2026-11"
@@ -380,6 +383,37 @@ async def test_confirm_all_confirms_only_the_count_the_director_saw(
     assert set((await statuses(runtime, ids | {"Fay": fay})).values()) == {
         EvaluationStatus.CONFIRMED
     }
+
+
+async def test_after_a_restart_confirm_all_still_redraws_every_message_of_the_review(
+    sandbox: Sandbox,
+    evaluation: EvaluationHotel,
+    runtime: Runtime,
+    clock: FakeClock,
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    handler_errors: list[BaseException],
+) -> None:
+    """Which messages the latest /review sent is a row, not the process's memory: the bot
+    that redraws them (after a restart, or another instance) need not be the one that sent
+    them."""
+    await score_everyone(evaluation, clock)
+    hk, fb, _mgmt, confirm_all = await review(sandbox, evaluation, 4)
+    five = await all_data(runtime, 5)
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    async with running_bot(settings, clock, handler_errors):
+        toast = await press(sandbox, evaluation["Diana"], confirm_all["message_id"], five)
+        assert toast == seen(runtime, "en", "review.all_done", count=5, period="November 2026")
+        await sandbox.wait_idle()
+        for message in (hk, fb):  # the departments whose people were confirmed
+            redrawn = current(sandbox, evaluation, "Diana", message["message_id"])
+            assert {data.split(":")[1] for _, data in buttons(redrawn)} == {"hist"}
+            assert "confirmed by the director" in redrawn["text"]
+        assert buttons(current(sandbox, evaluation, "Diana", confirm_all["message_id"])) == []
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
 
 
 # --- /sign -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""A visit's tasks in the department chats: assignments, reminders and escalations (sent by
-the outbox), and the buttons staff press on them — 🙋 Claim, ✅ Done, checklist ticks,
-⚠️ Problem (described in a ForceReply) and ✔️ Resolved.
+"""A visit's task messages in the department chats: how a task reads, and its assignment,
+reminders and escalations as the outbox (handlers.outbox) delivers them, then redraws them
+when the task moves. The buttons on them are handlers.reception.task_buttons'.
 
 Group messages are in the hotel's default language: a department chat has many readers.
 """
@@ -13,29 +13,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.org import DUTY_MANAGER
 from bot.reception import decode_escalation, relative_time
 from bot.runtime import Runtime
 from bot.states import ReminderKind, TaskStatus
 from bot.when import format_local
-from handlers.kit import callbacks, sending, tick
+from handlers.kit import callbacks, sending
 from handlers.kit.base import (
-    Caller,
-    Context,
-    identify,
     language_for,
-    plain,
-    pressed_message,
-    replace_buttons,
-    reply,
-    runtime,
     send_private,
     send_to_department,
 )
-from handlers.kit.outgoing import fit, with_note
-from handlers.kit.prompts import ask_for_reply
+from handlers.kit.outgoing import fit
 from handlers.kit.sending import Attempt, Outcome
 from storage import org, visits
 from storage.models import OUTBOX_VISIT, ChatBinding, Reminder, TaskCheckItem, Visit, VisitTask
@@ -122,7 +113,8 @@ def task_keyboard(
 ) -> InlineKeyboardMarkup:
     t = rt.catalog.text
     problem = InlineKeyboardButton(
-        t(language, "task.button.problem"), callback_data=callbacks.encode("t", "prob", task.id)
+        t(language, "task.button.problem"),
+        callback_data=callbacks.encode(callbacks.TASK, "prob", task.id),
     )
     if task.status == TaskStatus.DONE:
         return InlineKeyboardMarkup([[problem]])
@@ -133,20 +125,22 @@ def task_keyboard(
             rows.append(
                 [
                     InlineKeyboardButton(
-                        "☐ " + label, callback_data=callbacks.encode("t", "item", item.id)
+                        "☐ " + label,
+                        callback_data=callbacks.encode(callbacks.TASK, "item", item.id),
                     )
                 ]
             )
     first = [
         InlineKeyboardButton(
-            t(language, "task.button.claim"), callback_data=callbacks.encode("t", "claim", task.id)
+            t(language, "task.button.claim"),
+            callback_data=callbacks.encode(callbacks.TASK, "claim", task.id),
         )
     ]
     if not items:
         first.append(
             InlineKeyboardButton(
                 t(language, "task.button.done"),
-                callback_data=callbacks.encode("t", "done", task.id),
+                callback_data=callbacks.encode(callbacks.TASK, "done", task.id),
             )
         )
     return InlineKeyboardMarkup([first, *rows, [problem]])
@@ -316,11 +310,11 @@ async def _escalate(
     async with rt.sessions() as session:
         if "head" in targets:
             people += await org.heads_of(session, responsible)
-        if "duty_manager" in targets:
-            people += await org.staff_with_role(session, "duty_manager")
+        if DUTY_MANAGER in targets:
+            people += await org.staff_with_role(session, DUTY_MANAGER)
         if "cs_lead" in targets:
             people += await org.heads_of(session, "cs")
-        views = {p.id: await org.view(session, p.id or 0) for p in people}
+        views = await org.views(session, [p.id for p in people if p.id is not None])
     language = rt.settings.default_language
     header = rt.catalog.text(language, "task.header.escalate", minutes=minutes)
     group_text = await task_text(rt, language, task, visit, header=header, now=now)
@@ -360,7 +354,7 @@ async def _escalate(
         if person.telegram_id is None or person.telegram_id in seen:
             continue
         seen.add(person.telegram_id)
-        private_language = language_for(rt, views[person.id])
+        private_language = language_for(rt, views.get(person.id or 0))
         private_header = rt.catalog.text(private_language, "task.header.escalate", minutes=minutes)
         text = await task_text(rt, private_language, task, visit, header=private_header, now=now)
         await once(
@@ -460,185 +454,3 @@ async def refresh_task_messages(bot: Bot, rt: Runtime, task_id: int) -> bool:
             # Deleted by someone, or the bot removed: no edit will ever land there.
             log.warning("could not redraw task message %s: %s", message.message_id, found.reason)
     return current
-
-
-# --- Buttons -----------------------------------------------------------------------------------
-
-
-async def task_button(update: Update, context: Context) -> None:
-    """🙋 Claim, ✅ Done, a checklist tick, or ⚠️ Problem on a task message."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
-    ref = data.int_arg(0) if data else None
-    if data is None or ref is None or data.action not in ("claim", "done", "item", "prob"):
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    async with rt.sessions() as session:
-        if data.action == "item":
-            item = await session.get(TaskCheckItem, ref)
-            task = await visits.get_task(session, item.task_id) if item else None
-        else:
-            task = await visits.get_task(session, ref)
-    if task is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    # The press guard has checked who pressed, where, and that the id is this message's.
-    assert caller.staff_id is not None
-    now = rt.clock()
-    if data.action == "prob":
-        await _ask_for_problem(update, context, caller, task)
-        return
-    async with rt.sessions() as session:
-        if data.action == "claim":
-            change = await visits.claim_task(
-                session, task_id=task.id or 0, by=caller.staff_id, now=now
-            )
-        elif data.action == "done":
-            change = await visits.complete_task(
-                session, task_id=task.id or 0, by=caller.staff_id, now=now
-            )
-        else:
-            ticked = await visits.tick_item(session, item_id=ref, by=caller.staff_id, now=now)
-            change = ticked[0] if ticked else None
-    if change is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    if not change.changed:
-        await query.answer(caller.toast(f"task.refused.{change.reason}"))
-        return
-    await query.answer(caller.toast(f"task.ok.{data.action}"))
-    # The storage change marked the task for redrawing; the tick does it now.
-    tick.nudge(context.application)
-
-
-async def _ask_for_problem(
-    update: Update, context: Context, caller: Caller, task: VisitTask
-) -> None:
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    message = pressed_message(update)
-    if message is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    await query.answer()
-    language = caller.language  # the question is to this person
-    await ask_for_reply(
-        rt,
-        message,
-        text=rt.catalog.text(
-            language, "task.problem_ask", name=caller.user.full_name, title=task.title_in(language)
-        ),
-        placeholder=plain(rt.catalog.text(language, "task.problem_placeholder")),
-        asked=caller.user,
-        kind="problem",
-        ref_id=task.id or 0,
-    )
-
-
-async def problem_described(
-    update: Update, context: Context, caller: Caller, task_id: int, text: str
-) -> None:
-    """The reply describing a problem: saved, and sent to the task's departments and CS."""
-    rt = runtime(context)
-    assert caller.staff_id is not None
-    async with rt.sessions() as session:
-        problem = await visits.report_problem(
-            session, task_id=task_id, by=caller.staff_id, text=text, now=rt.clock()
-        )
-        task = await visits.get_task(session, task_id)
-    if problem is None or task is None:
-        await reply(update, caller.t("task.refused.visit_closed"))
-        return
-    language = rt.settings.default_language
-    notice = rt.catalog.text(
-        language,
-        "task.problem_notice",
-        name=caller.user.full_name,
-        title=task.title_in(language),
-        text=text,
-        visit=task.visit_id,
-    )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    rt.catalog.text(language, "task.button.resolved"),
-                    callback_data=callbacks.encode("p", "res", problem.id),
-                )
-            ]
-        ]
-    )
-    departments = list(dict.fromkeys([*task.department_codes, "cs"]))
-    delivered_to: set[tuple[int, int | None]] = set()
-    for department in departments:
-        async with rt.sessions() as session:
-            binding = await org.get_binding(session, department)
-        if binding is None or (binding.chat_id, binding.thread_id) in delivered_to:
-            continue
-        delivered_to.add((binding.chat_id, binding.thread_id))
-        try:
-            sent = await context.bot.send_message(
-                binding.chat_id,
-                fit(notice),
-                message_thread_id=binding.thread_id,
-                reply_markup=keyboard,
-            )
-        except TelegramError:
-            log.exception("problem notice not delivered to %s", department)
-            continue
-        # Recorded, so ✔️ Resolved is honoured only on this problem's own notice.
-        async with rt.sessions() as session:
-            await visits.record_problem_notice(
-                session,
-                problem_id=problem.id or 0,
-                chat_id=sent.chat_id,
-                thread_id=binding.thread_id,
-                message_id=sent.message_id,
-                now=rt.clock(),
-            )
-    message = update.effective_message
-    assert message is not None
-    here = (message.chat_id, message.message_thread_id if message.is_topic_message else None)
-    if here not in delivered_to:
-        await reply(update, caller.t("task.problem_saved"))
-    tick.nudge(context.application)
-
-
-async def resolve_button(update: Update, context: Context) -> None:
-    """✔️ Resolved on a problem notice."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
-    caller = await identify(update, context)
-    data = callbacks.parse(query.data)
-    problem_id = data.int_arg(0) if data else None
-    async with rt.sessions() as session:
-        problem = await visits.get_problem(session, problem_id) if problem_id else None
-        task = await visits.get_task(session, problem.task_id) if problem else None
-    if problem is None or task is None:
-        await query.answer(caller.toast("common.stale_button"))
-        return
-    # The press guard has checked who pressed, where, and that this is the problem's notice.
-    assert caller.staff_id is not None
-    async with rt.sessions() as session:
-        resolved = await visits.resolve_problem(
-            session, problem_id=problem.id or 0, by=caller.staff_id, now=rt.clock()
-        )
-    if resolved is None:
-        await query.answer(caller.toast("task.refused.already_resolved"))
-        await replace_buttons(update, None)
-        return
-    await query.answer(caller.toast("task.ok.resolved"))
-    message = pressed_message(update)
-    original = message.text_html if message and message.text else ""
-    language = rt.settings.default_language
-    await query.edit_message_text(
-        with_note(
-            original, rt.catalog.text(language, "task.resolved_by", name=caller.user.full_name)
-        )
-    )
-    tick.nudge(context.application)

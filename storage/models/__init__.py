@@ -1,0 +1,95 @@
+"""Database tables, one module per capability (storage.models.org, visits, outbox, drafts,
+hearts), all importable from here. Telegram ids are BIGINT: supergroup ids (-100…)
+overflow 32 bits."""
+
+from __future__ import annotations
+
+from storage.models.drafts import (
+    DRAFT_REGISTER,
+    DRAFT_VIP,
+    ConversationDraft,
+)
+from storage.models.hearts import (
+    EVALUATION_CONFIRMED,
+    EVALUATION_DRAFT,
+    EVALUATION_RETURNED,
+    EVALUATION_SUBMITTED,
+    Evaluation,
+    EvaluationEvent,
+    EvaluationPeriod,
+    EvaluationReminder,
+    EvaluationScore,
+    ReviewMessage,
+)
+from storage.models.org import (
+    STATUS_ACTIVE,
+    STATUS_INACTIVE,
+    STATUS_PENDING,
+    STATUS_REJECTED,
+    STATUS_VISITOR,
+    ChatBinding,
+    Department,
+    Staff,
+    StaffRole,
+)
+from storage.models.outbox import (
+    OUTBOX_EVALUATION,
+    OUTBOX_VISIT,
+    SEND_MAYBE,
+    SEND_REFUSED,
+    SEND_SENDING,
+    SEND_SENT,
+    OutboxSend,
+    Reminder,
+)
+from storage.models.visits import (
+    PendingPrompt,
+    Problem,
+    ProblemNotice,
+    TaskCheckItem,
+    TaskMessage,
+    Visit,
+    VisitEvent,
+    VisitTask,
+)
+
+__all__ = [
+    "ChatBinding",
+    "ConversationDraft",
+    "DRAFT_REGISTER",
+    "DRAFT_VIP",
+    "Department",
+    "EVALUATION_CONFIRMED",
+    "EVALUATION_DRAFT",
+    "EVALUATION_RETURNED",
+    "EVALUATION_SUBMITTED",
+    "Evaluation",
+    "EvaluationEvent",
+    "EvaluationPeriod",
+    "EvaluationReminder",
+    "EvaluationScore",
+    "OUTBOX_EVALUATION",
+    "OUTBOX_VISIT",
+    "OutboxSend",
+    "PendingPrompt",
+    "Problem",
+    "ProblemNotice",
+    "Reminder",
+    "ReviewMessage",
+    "SEND_MAYBE",
+    "SEND_REFUSED",
+    "SEND_SENDING",
+    "SEND_SENT",
+    "STATUS_ACTIVE",
+    "STATUS_INACTIVE",
+    "STATUS_PENDING",
+    "STATUS_REJECTED",
+    "STATUS_VISITOR",
+    "Staff",
+    "StaffRole",
+    "TaskCheckItem",
+    "TaskMessage",
+    "Visit",
+    "VisitEvent",
+    "VisitTask",
+]
