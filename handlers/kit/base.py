@@ -64,7 +64,8 @@ async def note_sender(update: Update, context: Context) -> None:
     if user is None:
         return
     async with rt.sessions() as session:
-        staff = await org.find_by_telegram_id(session, user.id)
+        view = await org.view_by_telegram_id(session, user.id)
+        staff = view.staff if view is not None else None
         if (
             staff is not None
             and staff.id is not None
@@ -74,10 +75,13 @@ async def note_sender(update: Update, context: Context) -> None:
             await org.note_telegram_language(
                 session, staff_id=staff.id, language_code=user.language_code
             )
-    if staff is None and user.id in rt.settings.admin_user_ids:
+    if view is None and user.id in rt.settings.admin_user_ids:
         await greet(update, context)
+        async with rt.sessions() as session:
+            view = await org.view_by_telegram_id(session, user.id)
     if is_private(update):
-        caller = await identify(update, context)
+        # The view read above, not a second `identify`: this runs for every update.
+        caller = caller_for(rt, user, view)
         await show_personal_menu(context.bot, rt, user.id, caller.person, caller.language)
 
 
