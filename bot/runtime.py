@@ -34,8 +34,6 @@ class Runtime:
     reported_errors: set[str] = field(default_factory=set)
     # Loaded at start-up, once the department codes can be read from the database.
     playbook: Playbook | None = None
-    # One status-card drawer at a time, so a card is never posted (and pinned) twice.
-    card_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # One tick at a time in this process: a nudge while a tick runs asks it for one more
     # round instead of starting a second one beside it (which would redraw the same messages
     # twice and spend a group's twenty messages a minute). Only an economy: correctness

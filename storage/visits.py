@@ -917,22 +917,71 @@ async def forget_card(session: AsyncSession, *, visit_id: int) -> None:
     await session.commit()
 
 
+async def claim_card_post(
+    session: AsyncSession, *, visit_id: int, now: datetime, lease: timedelta
+) -> bool:
+    """Take the card's first post for `lease`: True for the one drawer (of any instance)
+    that may post it now. A claim left by an instance that died lapses with its lease."""
+    outcome = await session.exec(
+        update(Visit)
+        .where(
+            col(Visit.id) == visit_id,
+            col(Visit.card_message_id).is_(None),
+            col(Visit.card_claimed_until).is_(None) | (col(Visit.card_claimed_until) <= now),
+        )
+        .values(card_claimed_until=now + lease)
+    )
+    await session.commit()
+    return bool(outcome.rowcount == 1)
+
+
+async def release_card_claim(session: AsyncSession, *, visit_id: int) -> None:
+    """The first post did not go out: the next round (of any instance) may try again."""
+    await session.exec(
+        update(Visit)
+        .where(col(Visit.id) == visit_id, col(Visit.card_message_id).is_(None))
+        .values(card_claimed_until=None)
+    )
+    await session.commit()
+
+
+async def card_posted(
+    session: AsyncSession,
+    *,
+    visit_id: int,
+    now: datetime,
+    chat_id: int,
+    thread_id: int | None,
+    message_id: int,
+) -> bool:
+    """Save the first post's message as the visit's card, unless another card was saved
+    first (a claim that lapsed while this post was under way): False then, and the caller
+    takes its own post back."""
+    outcome = await session.exec(
+        update(Visit)
+        .where(col(Visit.id) == visit_id, col(Visit.card_message_id).is_(None))
+        .values(
+            card_chat_id=chat_id,
+            card_thread_id=thread_id,
+            card_message_id=message_id,
+            card_drawn_at=now,
+            card_claimed_until=None,
+        )
+    )
+    await session.commit()
+    return bool(outcome.rowcount == 1)
+
+
 async def card_drawn(
     session: AsyncSession,
     *,
     visit_id: int,
     now: datetime,
-    chat_id: int | None = None,
-    thread_id: int | None = None,
-    message_id: int | None = None,
     seq_seen: int | None = None,
 ) -> None:
     """Record a redraw of change number `seq_seen`; a change that came in while drawing
     (a higher count) keeps the card dirty."""
-    values: dict[str, object] = {"card_drawn_at": now}
-    if message_id is not None:
-        values.update(card_chat_id=chat_id, card_thread_id=thread_id, card_message_id=message_id)
-    await session.exec(update(Visit).where(col(Visit.id) == visit_id).values(**values))
+    await session.exec(update(Visit).where(col(Visit.id) == visit_id).values(card_drawn_at=now))
     if seq_seen is not None:
         await session.exec(
             update(Visit)

@@ -838,6 +838,48 @@ async def test_a_completed_visit_stops_its_reminders_but_keeps_tasks(
 # --- The status card and prompts -----------------------------------------------------------
 
 
+async def test_a_cards_first_post_is_claimed_by_one_drawer_until_its_lease_lapses(
+    sessions: SessionFactory,
+) -> None:
+    manager = await _person(sessions, 1)
+    visit_id = await _confirmed(sessions, manager)
+    lease = timedelta(seconds=60)
+
+    async def claim(now: datetime) -> bool:
+        async with sessions() as session:
+            return await visits.claim_card_post(session, visit_id=visit_id, now=now, lease=lease)
+
+    # Two drawers at the same moment (two instances): one of them posts.
+    assert await asyncio.gather(claim(NOW), claim(NOW)) in ([True, False], [False, True])
+    assert not await claim(NOW + lease - timedelta(seconds=1))
+    # The claimant died while posting: its claim lapses, and another drawer may post.
+    assert await claim(NOW + lease)
+    async with sessions() as session:
+        await visits.release_card_claim(session, visit_id=visit_id)
+    assert await claim(NOW + lease)
+
+    async def posted(message_id: int) -> bool:
+        async with sessions() as session:
+            return await visits.card_posted(
+                session,
+                visit_id=visit_id,
+                now=NOW,
+                chat_id=-100,
+                thread_id=None,
+                message_id=message_id,
+            )
+
+    # A post that outlived its claim finds the other card saved first, and is not kept.
+    assert await posted(77)
+    assert not await posted(78)
+    assert not await claim(NOW + 10 * lease)
+    async with sessions() as session:
+        visit = await visits.get_visit(session, visit_id)
+    assert visit is not None
+    assert visit.card_message_id == 77
+    assert visit.card_claimed_until is None
+
+
 async def test_card_redraws_are_coalesced(sessions: SessionFactory) -> None:
     manager = await _person(sessions, 1)
     visit_id = await _confirmed(sessions, manager)
@@ -855,15 +897,13 @@ async def test_card_redraws_are_coalesced(sessions: SessionFactory) -> None:
     async with sessions() as session:
         [dirty] = await visits.cards_to_draw(session, now=t0, quiet_since=t0 - window)
         assert dirty.card_dirty_at == NOW
-        await visits.card_drawn(
-            session,
-            visit_id=visit_id,
-            now=t0,
-            chat_id=-100,
-            thread_id=4,
-            message_id=77,
-            seq_seen=dirty.card_seq,
+        assert await visits.claim_card_post(
+            session, visit_id=visit_id, now=t0, lease=timedelta(seconds=60)
         )
+        assert await visits.card_posted(
+            session, visit_id=visit_id, now=t0, chat_id=-100, thread_id=4, message_id=77
+        )
+        await visits.card_drawn(session, visit_id=visit_id, now=t0, seq_seen=dirty.card_seq)
     async with sessions() as session:
         visit = await visits.get_visit(session, visit_id)
     assert visit is not None

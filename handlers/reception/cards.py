@@ -21,9 +21,14 @@ from handlers.kit import callbacks, sending
 from handlers.kit.outgoing import fit
 from handlers.kit.sending import Outcome
 from storage import org, visits
-from storage.models import Visit
+from storage.models import ChatBinding, Visit
 
 log = logging.getLogger(__name__)
+
+# How long a drawer holds a card's first post: far longer than one sendMessage may take
+# (PTB gives up on a request after seconds), short enough that a claim left by an instance
+# that died while posting lapses within a minute.
+CARD_POST_LEASE = timedelta(seconds=60)
 
 
 async def card_text(rt: Runtime, visit: Visit, *, now: datetime) -> str:
@@ -116,12 +121,11 @@ def card_keyboard(rt: Runtime, visit: Visit) -> InlineKeyboardMarkup | None:
 
 
 async def draw_changed_cards(bot: Bot, rt: Runtime) -> None:
-    """Redraw (or first post and pin) every card that changed and is outside its window."""
-    async with rt.card_lock:
-        await _draw_changed_cards(bot, rt)
+    """Redraw (or first post and pin) every card that changed and is outside its window.
 
-
-async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
+    Any number of instances may draw at once: a card's first post is claimed on its visit
+    row, so one card is posted and pinned per visit. Redraws need no claim (an edit can be
+    repeated; the second says "not modified")."""
     now = rt.clock()
     window = timedelta(seconds=rt.settings.card_window_seconds)
     async with rt.sessions() as session:
@@ -130,48 +134,15 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
     for visit in dirty:
         assert visit.id is not None
         seen = visit.card_seq
-        text = await card_text(rt, visit, now=now)
         if visit.card_message_id is None:
             if binding is None:
                 # No CS chat yet: nothing to draw on. Binding one later shows the card.
                 async with rt.sessions() as session:
                     await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)
                 continue
-            posted = await sending.attempt(
-                bot.send_message(
-                    binding.chat_id,
-                    fit(text),
-                    message_thread_id=binding.thread_id,
-                    reply_markup=card_keyboard(rt, visit),
-                )
-            )
-            message = posted.message
-            if message is None:
-                # Not yet: the next round tries again. Maybe posted (no answer came):
-                # without its id it cannot be edited, so the next round posts afresh.
-                log.warning("status card of visit %s: %s", visit.id, posted.reason)
-                continue
-            # Its id is saved before anything else is asked of Telegram: a bot stopped while
-            # pinning edits this card when it is back, rather than posting a second one.
-            async with rt.sessions() as session:
-                await visits.card_drawn(
-                    session,
-                    visit_id=visit.id,
-                    now=now,
-                    chat_id=message.chat_id,
-                    thread_id=binding.thread_id,
-                    message_id=message.message_id,
-                )
-            pinned = await sending.attempt(
-                bot.pin_chat_message(
-                    binding.chat_id, message.message_id, disable_notification=True
-                )
-            )
-            if not pinned.sent:
-                log.warning("could not pin the status card: %s", pinned.reason)
-            async with rt.sessions() as session:
-                await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)
+            await _post_card(bot, rt, visit, binding, now=now)
             continue
+        text = await card_text(rt, visit, now=now)
         edited = await sending.attempt(
             bot.edit_message_text(
                 fit(text),
@@ -193,3 +164,55 @@ async def _draw_changed_cards(bot: Bot, rt: Runtime) -> None:
             log.warning("status card of visit %s refused: %s", visit.id, edited.reason)
         async with rt.sessions() as session:
             await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)
+
+
+async def _post_card(
+    bot: Bot, rt: Runtime, visit: Visit, binding: ChatBinding, *, now: datetime
+) -> None:
+    """Post and pin a visit's first card, if this drawer wins its claim."""
+    assert visit.id is not None
+    async with rt.sessions() as session:
+        if not await visits.claim_card_post(
+            session, visit_id=visit.id, now=now, lease=CARD_POST_LEASE
+        ):
+            return  # Another instance is posting it (or has).
+    seen = visit.card_seq
+    posted = await sending.attempt(
+        bot.send_message(
+            binding.chat_id,
+            fit(await card_text(rt, visit, now=now)),
+            message_thread_id=binding.thread_id,
+            reply_markup=card_keyboard(rt, visit),
+        )
+    )
+    message = posted.message
+    if message is None:
+        # Not yet: the next round tries again. Maybe posted (no answer came): without its
+        # id it cannot be edited, so the next round posts afresh.
+        log.warning("status card of visit %s: %s", visit.id, posted.reason)
+        async with rt.sessions() as session:
+            await visits.release_card_claim(session, visit_id=visit.id)
+        return
+    # Its id is saved before anything else is asked of Telegram: a bot stopped while
+    # pinning edits this card when it is back, rather than posting a second one.
+    async with rt.sessions() as session:
+        saved = await visits.card_posted(
+            session,
+            visit_id=visit.id,
+            now=now,
+            chat_id=message.chat_id,
+            thread_id=binding.thread_id,
+            message_id=message.message_id,
+        )
+    if not saved:
+        # This post outlived its claim and another instance's card was saved meanwhile:
+        # take this one back, so the CS chat keeps one card.
+        await sending.attempt(bot.delete_message(message.chat_id, message.message_id))
+        return
+    pinned = await sending.attempt(
+        bot.pin_chat_message(binding.chat_id, message.message_id, disable_notification=True)
+    )
+    if not pinned.sent:
+        log.warning("could not pin the status card: %s", pinned.reason)
+    async with rt.sessions() as session:
+        await visits.card_drawn(session, visit_id=visit.id, now=now, seq_seen=seen)

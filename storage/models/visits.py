@@ -50,6 +50,9 @@ class Visit(SQLModel, table=True):
     # change came in while it was drawing (two changes can share one `now`).
     card_seq: int = 0
     card_drawn_at: datetime | None = None
+    # Until when one instance holds the card's first post (a lease, not a process lock): two
+    # instances drawing at once would otherwise each post and pin a card of their own.
+    card_claimed_until: datetime | None = None
     # Bumped each time the arrival moves, so re-timed reminders are new rows, not resends.
     schedule_version: int = 0
 

@@ -18,18 +18,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import update
+from sqlmodel import col
 from telegram.ext import Application
 
-from bot.app import runtime_of
+from bot.app import build_application, runtime_of, stop_bot
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.states import OutboxState
 from bot.when import format_local
 from handlers.outbox import CLAIM_LEASE
+from handlers.reception.cards import draw_changed_cards
 from sandbox import Sandbox
 from storage import outbox, visits
 from storage.db import SessionFactory
-from storage.models import OUTBOX_VISIT, SEND_MAYBE, SEND_SENDING, SEND_SENT, VisitTask
+from storage.models import OUTBOX_VISIT, SEND_MAYBE, SEND_SENDING, SEND_SENT, Visit, VisitTask
 from tests.e2e.conftest import FakeClock, Hotel, eventually, running_bot, seen
 from tests.e2e.reception import Reception, reception_hotel
 
@@ -310,4 +313,49 @@ async def test_a_status_card_posted_just_before_a_kill_is_not_posted_again(
         clock.advance(seconds=settings.card_window_seconds)
         await sandbox.wait_idle()
     assert len(cards()) == 1
+    assert_clean(failures, logged_errors)
+
+
+async def test_two_instances_drawing_at_the_same_moment_post_and_pin_one_card(
+    sandbox: Sandbox,
+    settings: Settings,
+    clock: FakeClock,
+    logged_errors: list[logging.LogRecord],
+) -> None:
+    failures: list[BaseException] = []
+    async with running_bot(settings, clock, failures) as first:
+        reception, visit_id = await confirmed_reception(sandbox, first)
+        card_header = f"🛎 贵宾接待 #{visit_id}"
+        await eventually(
+            lambda: [m for m in reception.inbox("cs") if m["text"].startswith(card_header)], bool
+        )
+    # Two instances on one database, each with its own tick, both started after someone
+    # deleted the card: the next drawer posts a new one.
+    one, other = build_application(settings, clock=clock), build_application(settings, clock=clock)
+    sessions = runtime_of(one).sessions
+    async with sessions() as session:
+        await visits.forget_card(session, visit_id=visit_id)
+        await session.exec(
+            update(Visit).where(col(Visit.id) == visit_id).values(card_dirty_at=clock())
+        )
+        await session.commit()
+    mark = len(sandbox.requests)
+    async with one, other:
+        # Drawing at the same moment.
+        await asyncio.gather(
+            draw_changed_cards(one.bot, runtime_of(one)),
+            draw_changed_cards(other.bot, runtime_of(other)),
+        )
+    async with sessions() as session:
+        visit = await visits.get_visit(session, visit_id)
+    await stop_bot(one)
+    await stop_bot(other)
+    posted = f"贵宾接待 #{visit_id}</b>"
+    posts = [p for p in calls_since(sandbox, mark, "sendMessage") if posted in p["text"]]
+    assert len(posts) == 1
+    assert len(calls_since(sandbox, mark, "pinChatMessage")) == 1
+    assert calls_since(sandbox, mark, "deleteMessage") == []
+    assert visit is not None
+    assert visit.card_message_id is not None
+    assert visit.card_dirty_at is None
     assert_clean(failures, logged_errors)
