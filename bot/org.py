@@ -128,45 +128,6 @@ def can_manage_visit(person: Person, *, announced_by_them: bool) -> bool:
     )
 
 
-# Which commands /help lists for a role, in order; everyone gets the first group.
-COMMANDS_FOR_EVERYONE = ("start", "help", "language", "register")
-# The duty manager and CS run receptions day to day, and are evaluated themselves.
-FRONT_DESK_COMMANDS = (
-    "vip",
-    "visits",
-    "visit",
-    "arrival",
-    "complete",
-    "cancelvisit",
-    "export",
-    "myscore",
-    "trend",
-)
-COMMANDS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "admin": ("staff", "roster", "bind", "unbind", "vip", "visits", "export", "period"),
-    "duty_manager": FRONT_DESK_COMMANDS,
-    "cs_agent": FRONT_DESK_COMMANDS,
-    "director": ("vip", "visits", "export", "review", "scores", "trend"),
-    "gm": ("vip", "visits", "export", "sign", "scores", "trend"),
-    "ops_manager": ("visits", "visit", "score", "scores", "myscore", "trend"),
-    "head": ("visits", "visit", "score", "scores", "myscore", "trend"),
-    "staff": ("visits", "visit", "myscore", "trend"),
-}
-
-
-def help_commands(person: Person) -> list[str]:
-    """The commands this person can use, without duplicates, in a stable order."""
-    commands = list(COMMANDS_FOR_EVERYONE)
-    if person.is_active:
-        commands.remove("register")
-    if can_announce_vip(person):  # the Marketing Center and management, whatever their role
-        commands.append("vip")
-    for role in ROLES:
-        if role in person.effective_roles:
-            commands.extend(c for c in COMMANDS_BY_ROLE.get(role, ()) if c not in commands)
-    return commands
-
-
 def normalise_username(raw: str) -> str:
     return raw.strip().lstrip("@").lower()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.org import Person, can_decide_registration, help_commands, pick_language
+from bot.menu import help_commands
+from bot.org import Person, can_decide_registration, pick_language
 from handlers.kit import callbacks
 
 

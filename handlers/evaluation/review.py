@@ -57,6 +57,7 @@ from handlers.kit import callbacks
 from handlers.kit.base import (
     Caller,
     Context,
+    Press,
     edit_quietly,
     identify,
     is_private,
@@ -68,7 +69,7 @@ from handlers.kit.base import (
     texts_for,
 )
 from handlers.kit.outgoing import fit
-from handlers.kit.prompts import ask_for_reply
+from handlers.kit.prompts import Answered, ask_for_reply
 from storage import hearts as store
 from storage import org
 from storage.models import EvaluationPeriod
@@ -162,7 +163,8 @@ async def _redraw(
 async def review_button(update: Update, context: Context) -> None:
     """One press on a /review message: confirm, ask for a return reason, show the history,
     or confirm all; then the messages are redrawn from the database."""
-    rt, query, caller, data = await pressed(update, context)
+    press = await pressed(update, context)
+    rt, query, caller, data = press
     if data is None or data.prefix != callbacks.REVIEW:
         await query.answer(caller.toast("common.stale_button"))
         return
@@ -175,7 +177,7 @@ async def review_button(update: Update, context: Context) -> None:
         await query.answer(caller.toast("evaluation.private_only"))
         return
     if data.action == "all" and len(data.args) == 3:
-        await _confirm_all(update, context, caller, data.args[0], data.int_arg(1), data.args[2])
+        await _confirm_all(update, context, press, data.args[0], data.int_arg(1), data.args[2])
         return
     evaluation_id = data.int_arg(0)
     if data.action not in ("ok", "ret", "hist") or evaluation_id is None or len(data.args) != 1:
@@ -281,7 +283,7 @@ async def _redraw_pressed(
 async def _confirm_all(
     update: Update,
     context: Context,
-    caller: Caller,
+    press: Press,
     token: str,
     expected: int | None,
     digest: str,
@@ -289,9 +291,7 @@ async def _confirm_all(
     """Confirm every submitted evaluation of the period, only if they are exactly the ones
     the director was shown (the count and the digest on the button still match); otherwise
     show the list again."""
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
+    rt, query, caller = press.rt, press.query, press.caller
     key = period_from_token(token)
     board = await load_board(rt, key) if key else None
     if board is None or expected is None:
@@ -380,13 +380,11 @@ def lines_to_blocks(lines: Sequence[str]) -> list[str]:
     return [block for block in blocks if block]
 
 
-async def return_reason_answered(
-    update: Update, context: Context, caller: Caller, evaluation_id: int, reason: str
-) -> None:
+async def return_reason_answered(update: Update, context: Context, answered: Answered) -> None:
     """The director's reason for a return: the evaluation goes back to its evaluator, who is
     told why in private; the director gets one line."""
-    rt = runtime(context)
-    if not hearts.may_review(caller.person) or caller.staff_id is None:
+    rt, caller, staff_id, evaluation_id, reason = answered
+    if not hearts.may_review(caller.person):
         await reply(update, caller.t("review.not_director"))
         return
     async with rt.sessions() as session:
@@ -400,7 +398,7 @@ async def return_reason_answered(
     if refusal is None:
         async with rt.sessions() as session:
             done = await store.return_evaluation(
-                session, evaluation_id, by=caller.staff_id, reason=reason, now=rt.clock()
+                session, evaluation_id, by=staff_id, reason=reason, now=rt.clock()
             )
         if not done:
             board = await load_board(rt, board.period.key)

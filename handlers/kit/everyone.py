@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Catalog
-from bot.org import Person, help_commands
+from bot.menu import help_commands
+from bot.org import Person
 from handlers.kit import callbacks, sending
 from handlers.kit.base import (
     Caller,

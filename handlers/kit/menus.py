@@ -19,7 +19,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.i18n import LANGUAGES, Catalog
-from bot.org import COMMANDS_FOR_EVERYONE, Person, help_commands
+from bot.menu import COMMANDS_FOR_EVERYONE, help_commands
+from bot.org import Person
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import ForceReply, Message, Update, User
 
@@ -17,8 +17,21 @@ from handlers.kit.base import Caller, Context, identify, is_private, reply, runt
 from handlers.kit.outgoing import fit
 from storage import visits
 
-# Whoever asked a kind of question takes its answer: (update, context, caller, ref_id, text).
-Answer = Callable[[Update, Context, Caller, int, str], Awaitable[None]]
+
+class Answered(NamedTuple):
+    """A reply to one of the bot's questions, as whoever asked it reads it:
+    `rt, caller, staff_id, ref_id, text = answered`. Rights are the asker's to check again
+    (a role may have changed since the question was asked)."""
+
+    rt: Runtime
+    caller: Caller
+    staff_id: int  # who answered: the person asked, still on the staff list
+    ref_id: int  # what the question is about: a visit, a task, an evaluation
+    text: str  # the reply on one line, at most MAX_ANSWER characters
+
+
+# Whoever asked a kind of question takes its answer.
+Answer = Callable[[Update, Context, Answered], Awaitable[None]]
 # What is wrong with a typed answer, as the sentence to reply (None: nothing): (runtime,
 # caller, text).
 Check = Callable[[Runtime, Caller, str], str | None]
@@ -109,15 +122,19 @@ async def _prompt_reply(
             if unclaimed is not None and await unclaimed(update, context):
                 return
             caller = await identify(update, context)
-            await reply(update, caller.t("vip.prompt_expired"))
+            await reply(update, caller.t("prompt.expired"))
         return
     caller = await identify(update, context)
     if prompt.telegram_user_id != caller.user.id:
-        await reply(update, caller.t("vip.prompt_not_yours"))
+        await reply(update, caller.t("prompt.not_yours"))
+        return
+    if caller.staff_id is None:
+        # Asked while on the staff list, and taken off it since.
+        await reply(update, caller.t("prompt.not_staff"))
         return
     text = " ".join((message.text or "").split())
     if not text or len(text) > MAX_ANSWER:
-        await reply(update, caller.t("vip.prompt_bad_text"))
+        await reply(update, caller.t("prompt.bad_text"))
         return
     question = answers.get(prompt.kind)
     wrong = question.check(rt, caller, text) if question and question.check else None
@@ -128,4 +145,6 @@ async def _prompt_reply(
         if prompt.id is None or not await visits.take_prompt(session, prompt_id=prompt.id):
             return  # a second answer to the same question: the first one counts
     if question is not None:
-        await question.answer(update, context, caller, prompt.ref_id, text)
+        await question.answer(
+            update, context, Answered(rt, caller, caller.staff_id, prompt.ref_id, text)
+        )

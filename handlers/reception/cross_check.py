@@ -37,7 +37,7 @@ from handlers.kit.base import (
     send_private,
 )
 from handlers.kit.outgoing import fit, with_note
-from handlers.kit.prompts import ask_for_reply
+from handlers.kit.prompts import Answered, ask_for_reply
 from handlers.kit.sending import Outcome
 from storage import org, visits
 from storage.models import Visit
@@ -240,14 +240,15 @@ async def cross_check_button(update: Update, context: Context) -> None:
     tick.nudge(context.application)
 
 
-async def return_with_reason(
-    update: Update, context: Context, caller: Caller, visit_id: int, reason: str
-) -> None:
-    rt = runtime(context)
-    assert caller.staff_id is not None
+async def return_with_reason(update: Update, context: Context, answered: Answered) -> None:
+    """The reply to ↩️ Return's question: the notice goes back to its announcer, with why."""
+    rt, caller, staff_id, visit_id, reason = answered
+    if not can_cross_check(caller.person):
+        await reply(update, caller.t("vip.check_not_allowed"))
+        return
     async with rt.sessions() as session:
         visit = await visits.return_notice(
-            session, visit_id=visit_id, by=caller.staff_id, reason=reason, now=rt.clock()
+            session, visit_id=visit_id, by=staff_id, reason=reason, now=rt.clock()
         )
         announcer = await org.view(session, visit.announced_by) if visit else None
     if visit is None:

@@ -12,19 +12,19 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot.org import can_work_on_task
 from handlers.kit import callbacks, tick
 from handlers.kit.base import (
-    Caller,
     Context,
+    Press,
     plain,
     pressed,
     pressed_message,
     replace_buttons,
     reply,
-    runtime,
 )
 from handlers.kit.outgoing import fit, with_note
-from handlers.kit.prompts import ask_for_reply
+from handlers.kit.prompts import Answered, ask_for_reply
 from storage import org, visits
 from storage.models import TaskCheckItem, VisitTask
 
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 async def task_button(update: Update, context: Context) -> None:
     """🙋 Claim, ✅ Done, a checklist tick, or ⚠️ Problem on a task message."""
-    rt, query, caller, data = await pressed(update, context)
+    press = await pressed(update, context)
+    rt, query, caller, data = press
     ref = data.int_arg(0) if data else None
     if data is None or ref is None or data.action not in ("claim", "done", "item", "prob"):
         await query.answer(caller.toast("common.stale_button"))
@@ -54,7 +55,7 @@ async def task_button(update: Update, context: Context) -> None:
     assert caller.staff_id is not None
     now = rt.clock()
     if data.action == "prob":
-        await _ask_for_problem(update, context, caller, task)
+        await _ask_for_problem(update, press, task)
         return
     async with rt.sessions() as session:
         if data.action == "claim":
@@ -79,12 +80,8 @@ async def task_button(update: Update, context: Context) -> None:
     tick.nudge(context.application)
 
 
-async def _ask_for_problem(
-    update: Update, context: Context, caller: Caller, task: VisitTask
-) -> None:
-    rt = runtime(context)
-    query = update.callback_query
-    assert query is not None
+async def _ask_for_problem(update: Update, press: Press, task: VisitTask) -> None:
+    rt, query, caller = press.rt, press.query, press.caller
     message = pressed_message(update)
     if message is None:
         await query.answer(caller.toast("common.stale_button"))
@@ -104,17 +101,18 @@ async def _ask_for_problem(
     )
 
 
-async def problem_described(
-    update: Update, context: Context, caller: Caller, task_id: int, text: str
-) -> None:
+async def problem_described(update: Update, context: Context, answered: Answered) -> None:
     """The reply describing a problem: saved, and sent to the task's departments and CS."""
-    rt = runtime(context)
-    assert caller.staff_id is not None
+    rt, caller, staff_id, task_id, text = answered
+    async with rt.sessions() as session:
+        task = await visits.get_task(session, task_id)
+    if task is not None and not can_work_on_task(caller.person, task.department_codes):
+        await reply(update, caller.t("task.not_yours"))
+        return
     async with rt.sessions() as session:
         problem = await visits.report_problem(
-            session, task_id=task_id, by=caller.staff_id, text=text, now=rt.clock()
+            session, task_id=task_id, by=staff_id, text=text, now=rt.clock()
         )
-        task = await visits.get_task(session, task_id)
     if problem is None or task is None:
         await reply(update, caller.t("task.refused.visit_closed"))
         return

@@ -30,7 +30,7 @@ from handlers.kit.base import (
     send_to_department,
 )
 from handlers.kit.outgoing import Limit, fit, reply_whole
-from handlers.kit.prompts import ask_for_reply
+from handlers.kit.prompts import Answered, ask_for_reply
 from handlers.reception import cards
 from handlers.reception.archive import send_archive
 from storage import org, visits
@@ -192,11 +192,9 @@ def check_arrival(rt: Runtime, caller: Caller, typed: str) -> str | None:
     return _unreadable_arrival(caller, moment) if isinstance(moment, WhenError) else None
 
 
-async def arrival_answered(
-    update: Update, context: Context, caller: Caller, visit_id: int, typed: str
-) -> None:
+async def arrival_answered(update: Update, context: Context, answered: Answered) -> None:
     """The reply to the card's 🕒 question."""
-    rt = runtime(context)
+    rt, caller, _, visit_id, typed = answered
     async with rt.sessions() as session:
         visit = await visits.get_visit(session, visit_id)
     if visit is None:

@@ -8,7 +8,7 @@ import pytest
 from bot.runtime import Runtime
 from handlers.kit.base import plain
 from sandbox import Sandbox
-from storage import visits
+from storage import org, visits
 from tests.e2e.conftest import FakeClock, Hotel, eventually, seen
 from tests.e2e.reception import PASTED_EN, PASTED_ZH, Reception, reception_hotel
 
@@ -165,6 +165,27 @@ async def test_step_by_step_notice_answers_every_bad_field_then_edits_one(
     edited = await say("14")
     assert "Party size: 14" in edited
     assert "Company: Huadong Group" in edited
+
+
+async def test_a_reason_typed_after_losing_the_right_to_return_changes_nothing(
+    sandbox: Sandbox, reception: Reception, runtime: Runtime
+) -> None:
+    manager = reception.people["duty_manager"]
+    visit_id = await reception.announce()
+    request = await sandbox.wait_for_message(manager, contains=f"#{visit_id}")
+    await sandbox.press_button(manager, None, request["message_id"], label="↩️ 退回")
+    question = await sandbox.wait_for_message(manager)
+    # Taken off the staff list between the question and the answer.
+    async with runtime.sessions() as session:
+        await org.deactivate(
+            session, staff_id=reception.staff_ids["duty_manager"], now=runtime.clock()
+        )
+    await sandbox.send_message(manager, text="房号有误", reply_to=question["message_id"])
+    answer = await sandbox.wait_for_message(manager)
+    assert answer["text"] == seen(runtime, "zh", "vip.check_not_allowed")
+    visit = await reception.visit(visit_id)
+    assert visit.status == "awaiting_check"
+    assert visit.return_reason is None
 
 
 async def test_a_returned_notice_goes_back_with_the_reason_and_is_corrected(
@@ -778,7 +799,7 @@ async def test_the_card_button_moves_the_arrival_by_a_reply_in_the_cs_chat(
     )
     # Someone else's reply does not count; Sophie's does.
     await sandbox.send_message(zhao, cs_chat, "17:00", reply_to=question["message_id"])
-    assert (await reception.wait("cs"))["text"] == seen(runtime, "zh", "vip.prompt_not_yours")
+    assert (await reception.wait("cs"))["text"] == seen(runtime, "zh", "prompt.not_yours")
     # A time that is no time gets its reason and changes nothing: the question stays open.
     await sandbox.send_message(sophie, cs_chat, "teatime", reply_to=question["message_id"])
     unreadable = await reception.wait("cs")
