@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import example, given
@@ -58,10 +58,28 @@ answers = st.one_of(
 # A reply that is a command is that command (/vip starts a notice): test_any_input's part.
 not_a_command = answers.filter(lambda text: not text.startswith("/"))
 
+T = TypeVar("T")
+
 
 @dataclass
 class Step(Driver):
     """Sends one answer at a step already reached, and checks what came of it."""
+
+    # What `ask` gave while its question is open, empty while none is (a list: it may be None).
+    open_question: list[Any] = field(default_factory=list)
+
+    async def answer_open_question(
+        self, ask: Callable[[], Awaitable[T]], answer: Callable[[T], Awaitable[bool]]
+    ) -> bool:
+        """Asks unless a question is open, then answers it; True when the answer was taken.
+        A refused answer leaves the question open, so only a taken one has the next example
+        ask again."""
+        if not self.open_question:
+            self.open_question.append(await ask())
+        taken = await answer(self.open_question[0])
+        if taken:
+            self.open_question.clear()
+        return taken
 
     async def answer(
         self,
@@ -104,7 +122,6 @@ async def test_any_answer_to_a_notice_field_is_taken_or_refused_without_a_trace(
     reception = await reception_hotel(hotel, sandbox)
     announcer = reception.people["announcer"]
     step = Step(sandbox, app, handler_errors)
-    asked = [False]  # the field's question is open: a refused answer leaves it so
 
     async def draft_state() -> Any:
         async with runtime.sessions() as session:
@@ -124,9 +141,9 @@ async def test_any_answer_to_a_notice_field_is_taken_or_refused_without_a_trace(
         await sandbox.wait_for_message(announcer)  # the field's question
 
     async def one(text: str) -> None:
-        if not asked[0]:
-            await at_field()
-        asked[0] = not await step.answer(announcer, None, text, where_it_stands=draft_state)
+        await step.answer_open_question(
+            at_field, lambda _: step.answer(announcer, None, text, where_it_stands=draft_state)
+        )
 
     run = in_worker(asyncio.get_running_loop(), one)
 
@@ -162,13 +179,14 @@ async def test_any_name_given_to_register_is_taken_or_refused_without_a_trace(
             )
         return None if draft is None else (draft.step, draft.answers)
 
-    asked = [False]  # "What is your name?" is open: a refused name leaves it so
+    async def ask() -> None:
+        await sandbox.send_message(newcomer, text="/register")
+        await sandbox.wait_for_message(newcomer)  # "What is your name?"
 
     async def one(text: str) -> None:
-        if not asked[0]:
-            await sandbox.send_message(newcomer, text="/register")
-            await sandbox.wait_for_message(newcomer)  # "What is your name?"
-        asked[0] = not await step.answer(newcomer, None, text, where_it_stands=draft_state)
+        await step.answer_open_question(
+            ask, lambda _: step.answer(newcomer, None, text, where_it_stands=draft_state)
+        )
 
     run = in_worker(asyncio.get_running_loop(), one)
 
@@ -209,14 +227,17 @@ async def test_any_reply_to_a_problem_question_is_taken_or_refused_without_a_tra
             found = await session.exec(select(Problem).where(Problem.task_id == parking.id))
             return len(found.all())
 
-    asked: list[int] = []  # the open question: a refused reply leaves it open
+    async def ask() -> int:
+        await step.press(sec_head, sec, task_message["message_id"], f"t:prob:{parking.id}")
+        return int((await reception.wait("sec", contains=sec_head.first_name))["message_id"])
 
     async def one(text: str) -> None:
-        if not asked:
-            await step.press(sec_head, sec, task_message["message_id"], f"t:prob:{parking.id}")
-            asked.append((await reception.wait("sec", contains=sec_head.first_name))["message_id"])
-        if await step.answer(sec_head, sec, text, where_it_stands=problems, reply_to=asked[0]):
-            asked.clear()
+        await step.answer_open_question(
+            ask,
+            lambda question: step.answer(
+                sec_head, sec, text, where_it_stands=problems, reply_to=question
+            ),
+        )
 
     run = in_worker(asyncio.get_running_loop(), one)
 
@@ -247,15 +268,18 @@ async def test_any_reply_to_the_arrival_question_is_taken_or_refused_without_a_t
             count = len(events.all())
         return (await reception.visit(visit_id)).arrival_at, count
 
-    asked: list[int] = []  # the open question: a refused time leaves it open
+    async def ask() -> int:
+        card = await reception.card()
+        await step.press(sophie, cs, card["message_id"], f"card:arr:{visit_id}")
+        return int((await reception.wait("cs", contains=sophie.first_name))["message_id"])
 
     async def one(text: str) -> None:
-        if not asked:
-            card = await reception.card()
-            await step.press(sophie, cs, card["message_id"], f"card:arr:{visit_id}")
-            asked.append((await reception.wait("cs", contains=sophie.first_name))["message_id"])
-        if await step.answer(sophie, cs, text, where_it_stands=arrival, reply_to=asked[0]):
-            asked.clear()
+        await step.answer_open_question(
+            ask,
+            lambda question: step.answer(
+                sophie, cs, text, where_it_stands=arrival, reply_to=question
+            ),
+        )
 
     run = in_worker(asyncio.get_running_loop(), one)
 
@@ -396,7 +420,6 @@ async def test_any_reason_to_return_a_notice_is_taken_or_refused_without_a_trace
     reception = await reception_hotel(hotel, sandbox)
     duty = reception.people["duty_manager"]
     step = Step(sandbox, app, handler_errors)
-    asked: list[tuple[int, int]] = []  # (visit, question) while a question is open
 
     async def ask() -> tuple[int, int]:
         """A new notice, and ↩️ Return pressed on the duty manager's copy of it."""
@@ -411,16 +434,18 @@ async def test_any_reason_to_return_a_notice_is_taken_or_refused_without_a_trace
         return visit_id, question["message_id"]
 
     async def one(text: str) -> None:
-        if not asked:
-            asked.append(await ask())
-        visit_id, question = asked[0]
+        async def reason(asked: tuple[int, int]) -> bool:
+            visit_id, question = asked
 
-        async def where_it_stands() -> Any:
-            visit = await reception.visit(visit_id)
-            return visit.status, visit.return_reason
+            async def where_it_stands() -> Any:
+                visit = await reception.visit(visit_id)
+                return visit.status, visit.return_reason
 
-        if await step.answer(duty, None, text, where_it_stands=where_it_stands, reply_to=question):
-            asked.clear()  # returned: the next example asks about a new notice
+            return await step.answer(
+                duty, None, text, where_it_stands=where_it_stands, reply_to=question
+            )
+
+        await step.answer_open_question(ask, reason)  # returned: the next asks about a new notice
 
     run = in_worker(asyncio.get_running_loop(), one)
 
@@ -447,7 +472,6 @@ async def test_any_reason_to_return_an_evaluation_is_taken_or_refused_without_a_
     ids = await score_everyone(evaluation, clock)
     diana, fay = evaluation["Diana"], ids["Fay"]
     step = Step(sandbox, app, handler_errors)
-    asked: list[int] = []  # the question, while it is open
 
     async def ask() -> int:
         """/review, and ↩️ Return pressed on Fay's department."""
@@ -464,12 +488,12 @@ async def test_any_reason_to_return_an_evaluation_is_taken_or_refused_without_a_
         return row.status, row.return_reason
 
     async def one(text: str) -> None:
-        if not asked:
-            asked.append(await ask())
-        if await step.answer(
-            diana, None, text, where_it_stands=where_it_stands, reply_to=asked[0]
+        if await step.answer_open_question(
+            ask,
+            lambda question: step.answer(
+                diana, None, text, where_it_stands=where_it_stands, reply_to=question
+            ),
         ):
-            asked.clear()
             async with runtime.sessions() as session:  # Felix mends it and submits again
                 assert await store.submit(
                     session,
